@@ -1,0 +1,5 @@
+import sys
+
+from leak_tests.cli import main
+
+sys.exit(main())

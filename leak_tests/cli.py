@@ -1,0 +1,50 @@
+"""Command line of the harness: ``python -m leak_tests COMMAND``.
+
+Each command lives in its own module under ``leak_tests.commands`` and exposes
+``add_parser(subparsers)`` and ``run(args) -> int``. This module only wires them
+together and turns ``LeakTestsError`` into a message on stderr and its exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from leak_tests.errors import LeakTestsError
+
+COMMANDS = ("check", "run", "scan", "report", "merge", "soak")
+"""Command names; each is the module ``leak_tests.commands.<name>``."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m leak_tests",
+        description="Measure callables and call sites for leaks, and report.",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log more (repeatable)"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for name in COMMANDS:
+        module = importlib.import_module(f"leak_tests.commands.{name}")
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.handler(args))
+    except LeakTestsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
