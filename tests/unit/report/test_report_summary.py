@@ -1,0 +1,112 @@
+import io
+import json
+from pathlib import Path
+
+from report_documents import make_document, make_scenario
+
+from leak_tests.engine.result import Verdict
+from leak_tests.report import load_benchmark_timings
+from leak_tests.report.summary import build_scorecard, format_per_call, headline
+from leak_tests.report.terminal import MAX_WIDTH, make_console, scenario_table
+from leak_tests.report.views import banners
+
+
+def test_headline_counts_per_pattern() -> None:
+    # GIVEN a run where the old pattern leaks at one site and is retained at another
+    scenarios = [
+        make_scenario("a", "fixed", "helper"),
+        make_scenario("b", "fixed", "helper"),
+        make_scenario("a", "legacy", "thread", verdict=Verdict.LEAK),
+        make_scenario("b", "legacy", "pool", verdict=Verdict.RETAINED),
+    ]
+
+    # WHEN the headline is built
+    text = headline(scenarios)
+
+    # THEN each pattern has its own count
+    assert text == (
+        "fixed helper: 2 of 2 scenarios clean; "
+        "old pattern: 0 of 2 scenarios clean (1 LEAK, 1 retained)"
+    )
+
+
+def test_scorecard_marks_regressed_cell() -> None:
+    # GIVEN one regressed scenario
+    scenarios = [make_scenario("a", "legacy", "thread", verdict=Verdict.LEAK)]
+
+    # WHEN the scorecard is built
+    scorecard = build_scorecard(
+        scenarios, regressions=frozenset({("a/legacy/thread/ok", "3.11.7")})
+    )
+
+    # THEN its cell is marked and shows the per-call change
+    cell = scorecard.rows[0][1][0]
+    assert cell is not None
+    assert cell.regression is True
+    assert cell.deltas[0] == "fds +3.00 fds/call"
+
+
+def test_bytes_per_call_use_binary_prefix() -> None:
+    # GIVEN a slope of 1.5 KiB per call
+    # WHEN it is formatted
+    # THEN it reads with a sign and a binary prefix
+    assert format_per_call(1536.0, "B") == "+1.5 KiB/call"
+
+
+def test_terminal_table_fits_width() -> None:
+    # GIVEN a wide terminal and long scenario names
+    stream = io.StringIO()
+    console = make_console(file=stream, width=200)
+    scenarios = make_document()["scenarios"]
+
+    # WHEN the summary table is printed
+    console.print(scenario_table(scenarios))
+
+    # THEN no line is wider than the limit
+    assert max(len(line) for line in stream.getvalue().splitlines()) <= MAX_WIDTH
+
+
+def test_banner_for_few_iterations_and_partial() -> None:
+    # GIVEN an interrupted run with fewer calls than the default
+    document = make_document(sites=("a",), iterations=200)
+    document["partial"] = True
+
+    # WHEN the banners are built
+    messages = banners(document)
+
+    # THEN both are flagged
+    assert any("interrupted" in message for message in messages)
+    assert any("Only 200 measured calls" in message for message in messages)
+
+
+def test_benchmark_json_becomes_timings(tmp_path: Path) -> None:
+    # GIVEN pytest-benchmark output with labelled and unlabelled benchmarks
+    path = tmp_path / "bench.json"
+    path.write_text(
+        json.dumps(
+            {
+                "benchmarks": [
+                    {
+                        "name": "test_dispatch[fixed]",
+                        "params": {"pattern": "fixed"},
+                        "extra_info": {"site": "vendor_invite", "context": "helper"},
+                        "stats": {
+                            "mean": 0.00035,
+                            "median": 0.0003,
+                            "stddev": 2e-05,
+                            "rounds": 100,
+                        },
+                    },
+                    {"name": "test_other", "stats": {"mean": 1.0}},
+                ]
+            }
+        )
+    )
+
+    # WHEN it is loaded
+    rows = load_benchmark_timings(path)
+
+    # THEN the labelled benchmark is a row in microseconds
+    assert len(rows) == 1
+    assert rows[0]["site"] == "vendor_invite"
+    assert round(rows[0]["mean_us"], 3) == 350.0
