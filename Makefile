@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 ITERATIONS ?=
 JOBS ?=
 LEAK_ARGS ?=
+SOAK_DURATION ?= 120
+SOAK_RATE ?= 20
 
 .PHONY: install test test-all lint typecheck run leakcheck bench soak reports clean
 
@@ -32,6 +34,10 @@ run:
 leakcheck:
 	$(BIN)/python -m leak_tests run $(if $(ITERATIONS),--iterations $(ITERATIONS)) \
 		$(if $(JOBS),--jobs $(JOBS)) --out reports $(LEAK_ARGS)
+
+soak:
+	$(BIN)/python -m leak_tests soak --duration $(SOAK_DURATION) --rate $(SOAK_RATE) \
+		--out reports
 
 clean:
 	rm -rf reports/*.json reports/*.html .pytest_cache
