@@ -42,6 +42,7 @@ def measure_isolated(
     factory_kwargs: dict[str, Any] | None = None,
     timeout: float = 600.0,
     memory_limit: int | None = None,
+    python: str | None = None,
     **measure_kwargs: Any,
 ) -> Result:
     """Measure, in a child process, the callable that ``factory`` returns.
@@ -49,7 +50,9 @@ def measure_isolated(
     ``factory`` is ``"package.module:function"`` or ``"path/file.py:function"``;
     the child calls it with ``factory_kwargs`` and passes ``measure_kwargs`` to
     ``measure``. ``memory_limit`` caps the child's address space in bytes
-    (RLIMIT_AS). Arguments must be JSON-serialisable.
+    (RLIMIT_AS). ``python`` is the child's interpreter (default
+    ``sys.executable``); another one must be able to import ``leak_tests``,
+    ``psutil`` and ``objgraph`` itself. Arguments must be JSON-serialisable.
     """
     request = {
         "factory": factory,
@@ -59,32 +62,38 @@ def measure_isolated(
     }
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="leak-tests-") as workdir:
-        result = _run_child(request, workdir, timeout)
+        result = _run_child(request, workdir, timeout, python or sys.executable)
     if result.status is not Status.OK and not result.duration_s:
         result.duration_s = time.perf_counter() - started
     return result
 
 
-def _run_child(request: dict[str, Any], workdir: str, timeout: float) -> Result:
+def _run_child(
+    request: dict[str, Any], workdir: str, timeout: float, python: str
+) -> Result:
     result_path = os.path.join(workdir, "result.json")
     output_path = os.path.join(workdir, "output.txt")
     command = [
-        sys.executable,
+        python,
         "-m",
         "leak_tests.engine.child",
         json.dumps(request),
         result_path,
     ]
     with open(output_path, "wb") as output:
-        child = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            close_fds=True,
-            start_new_session=True,
-            env=_child_environment(),
-        )
+        try:
+            child = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                close_fds=True,
+                start_new_session=True,
+                env=_child_environment(python),
+            )
+        except OSError as exc:
+            message = f"cannot start the child interpreter {python!r}: {exc}"
+            return _failure(request, message, output_path)
     with _children_lock:
         _children.add(child)
     try:
@@ -145,15 +154,36 @@ def _tail(path: str) -> str:
         return ""
 
 
-def _child_environment() -> dict[str, str]:
-    # The child imports what the parent can: the parent's sys.path goes first.
+def _child_environment(python: str) -> dict[str, str]:
+    """Return the child's environment, with the parent's ``sys.path`` first.
+
+    The child then imports what the parent can. For another interpreter, the
+    folders of the parent's own installation (its standard library and
+    site-packages) are left out, because that interpreter cannot load them.
+    """
     environment = dict(os.environ)
     paths = [path or os.getcwd() for path in sys.path if os.path.isdir(path or ".")]
+    if not _same_interpreter(python):
+        paths = [path for path in paths if not _in_parent_installation(path)]
     existing = environment.get("PYTHONPATH")
     if existing:
         paths.append(existing)
     environment["PYTHONPATH"] = os.pathsep.join(paths)
     return environment
+
+
+def _same_interpreter(python: str) -> bool:
+    return os.path.realpath(python) == os.path.realpath(sys.executable)
+
+
+def _in_parent_installation(path: str) -> bool:
+    path = os.path.realpath(path)
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    for prefix in prefixes:
+        prefix = os.path.realpath(prefix)
+        if path == prefix or path.startswith(prefix + os.sep):
+            return True
+    return False
 
 
 def _kill_group(child: subprocess.Popen[bytes]) -> None:

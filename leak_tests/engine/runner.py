@@ -44,7 +44,9 @@ class _Run:
         self.probes = probes
         self.settle_timeout = settle_timeout
         self.specs = {spec.name: spec for probe in probes for spec in probe.specs}
-        self.readings: dict[str, list[Reading]] = {name: [] for name in self.specs}
+        self._raw_readings: dict[str, list[tuple[int, float, float]]] = {
+            name: [] for name in self.specs
+        }
         self.high_watermarks: dict[str, float] = {}
         self.track_fds = "fds" in self.specs
         self.track_threads = "py_threads" in self.specs
@@ -53,6 +55,22 @@ class _Run:
         self.baseline_thread_idents: set[int | None] = set()
         self.baseline_fds: list[int] = []
         self.calls = 0
+
+    @property
+    def readings(self) -> dict[str, list[Reading]]:
+        """Readings per probe name, in checkpoint order.
+
+        Checkpoints store plain tuples, and the ``Reading`` objects are built
+        here on request. On CPython 3.10 a dataclass instance allocates its
+        ``__dict__`` in the generated ``__init__``, whose file is ``<string>``.
+        A ``Reading`` kept during the run would then count as traced growth of
+        one block per probe per checkpoint, but a tuple built in this module
+        does not count.
+        """
+        return {
+            name: [Reading(*raw) for raw in raws]
+            for name, raws in self._raw_readings.items()
+        }
 
     def read_all(self) -> dict[str, float]:
         values: dict[str, float] = {}
@@ -67,7 +85,16 @@ class _Run:
         that events of the warm-up calls, including those the collection
         itself sets off, stay out of the measured phase.
         """
-        before = self.read_all()
+        # The probes allocate while reading; an automatic collection set off
+        # by them would release garbage-held fds and loops before the fd and
+        # object probes see them, so the as-found read runs with gc paused.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            before = self.read_all()
+        finally:
+            if was_enabled:
+                gc.enable()
         self.settle()
         gc.collect()
         if reset_counters:
@@ -82,11 +109,13 @@ class _Run:
                     if s.kind is ProbeKind.COUNTER
                 }
             )
-        for name, readings in self.readings.items():
+        for name, raws in self._raw_readings.items():
             # float() copies values allocated elsewhere (psutil ints) into this
             # module, whose allocations tracemalloc readings leave out.
-            readings.append(Reading(iteration, float(before[name]), float(after[name])))
-            self._raise_watermark(name, max(before[name], after[name]))
+            before_gc = float(before[name])
+            after_gc = float(after[name])
+            raws.append((iteration, before_gc, after_gc))
+            self._raise_watermark(name, max(before_gc, after_gc))
 
     def settle(self) -> None:
         """Wait, with capped exponential backoff, for extra threads to finish."""
@@ -104,10 +133,16 @@ class _Run:
     def after_call(self) -> None:
         """Count the call and raise the fd and thread maxima (cheap reads)."""
         self.calls += 1
+        # Inlined _raise_watermark: this runs after every call.
+        high_watermarks = self.high_watermarks
         if self.track_fds:
-            self._raise_watermark("fds", count_fds())
+            fds = count_fds()
+            if fds > high_watermarks.get("fds", -1):
+                high_watermarks["fds"] = fds
         if self.track_threads:
-            self._raise_watermark("py_threads", threading.active_count())
+            threads = threading.active_count()
+            if threads > high_watermarks.get("py_threads", -1):
+                high_watermarks["py_threads"] = threads
 
     def _raise_watermark(self, name: str, value: float) -> None:
         if value > self.high_watermarks.get(name, float("-inf")):

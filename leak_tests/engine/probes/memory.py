@@ -23,7 +23,11 @@ class ProcessMemoryProbe(Probe):
 
     USS comes from ``memory_full_info``, which parses ``/proc/self/smaps_rollup``
     (or ``smaps``) and takes milliseconds, so the runner reads this probe at
-    checkpoints only.
+    checkpoints only. Both figures include the harness's own memory, which
+    tracemalloc readings leave out: the readings, tracemalloc's trace table and
+    allocator arenas that the probes' snapshots leave behind. On an empty
+    callable, 2,000 calls and 10 checkpoints, that made USS rise by 10 to 50 KB
+    per checkpoint (CPython 3.11.7, Linux, ``measure_isolated``).
     """
 
     specs = (ProbeSpec("rss", "B"), ProbeSpec("uss", "B"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import dataclasses
 import gc
@@ -11,17 +12,24 @@ import select
 import socket
 import sys
 import threading
+import tracemalloc
 import warnings
+from collections.abc import Iterator
 
+import psutil
 import pytest
 
 from leak_tests.engine.probes import build_probes, probe_names
 from leak_tests.engine.probes.events import EventCounterProbe
-from leak_tests.engine.probes.fds import FdProbe, describe_fds, list_fds
+from leak_tests.engine.probes.fds import FdProbe, count_fds, describe_fds, list_fds
 from leak_tests.engine.probes.memory import ProcessMemoryProbe
 from leak_tests.engine.probes.objects import ObjectCountProbe
-from leak_tests.engine.probes.threads import ThreadProbe
-from leak_tests.engine.probes.traced import TracedMemoryProbe
+from leak_tests.engine.probes.threads import ThreadProbe, count_os_threads
+from leak_tests.engine.probes.traced import (
+    ENGINE_DIR,
+    TracedMemoryProbe,
+    is_harness_file,
+)
 from leak_tests.errors import UsageError
 
 
@@ -30,10 +38,10 @@ class _Marker:
 
 
 @pytest.fixture
-def events() -> EventCounterProbe:
+def events() -> Iterator[EventCounterProbe]:
     probe = EventCounterProbe()
     probe.start()
-    yield probe  # type: ignore[misc]
+    yield probe
     probe.stop()
 
 
@@ -344,3 +352,110 @@ def test_events_reset_zeroes_counts(events: EventCounterProbe) -> None:
 
     # THEN every count is zero
     assert set(events.read().values()) == {0}
+
+
+def test_count_fds_matches_listing() -> None:
+    # GIVEN a pipe held open
+    read_end, write_end = os.pipe()
+    try:
+        # WHEN the cheap count and the full listing are taken
+        counted = count_fds()
+        listed = len(list_fds())
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+    # THEN they agree
+    assert counted == listed
+
+
+def test_count_os_threads_matches_psutil() -> None:
+    # GIVEN a thread that waits
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait, name="count-waiter")
+    thread.start()
+    try:
+        # WHEN the kernel thread count is read both ways
+        counted = count_os_threads()
+        expected = psutil.Process().num_threads()
+    finally:
+        release.set()
+        thread.join()
+
+    # THEN they agree
+    assert counted == expected
+
+
+class _LoopSubclass(asyncio.SelectorEventLoop):
+    """An event loop class defined after the probe was built."""
+
+
+class _Registered:
+    """A class that an ABC accepts only through ``register``."""
+
+
+class _Interface(abc.ABC):  # noqa: B024 - only register() is needed
+    """An ABC with one registered class."""
+
+
+_Interface.register(_Registered)
+
+
+def test_object_probe_counts_later_subclass() -> None:
+    # GIVEN the object probe and a loop of a subclass defined in this module
+    probe = ObjectCountProbe()
+    before = probe.read()["objects.EventLoop"]
+
+    # WHEN the loop is alive
+    loop = _LoopSubclass()
+    during = probe.read()["objects.EventLoop"]
+    loop.close()
+
+    # THEN it counts as an event loop
+    assert during == before + 1
+
+
+def test_object_probe_counts_registered_class() -> None:
+    # GIVEN a probe for an ABC whose only class is registered, not derived
+    probe = ObjectCountProbe(classes={"Interface": _Interface})
+    before = probe.read()["objects.Interface"]
+
+    # WHEN three instances are alive
+    kept = [_Registered() for _ in range(3)]
+    during = probe.read()["objects.Interface"]
+
+    # THEN all three count, as isinstance would count them
+    assert during == before + 3
+    assert len(kept) == 3
+
+
+@pytest.mark.parametrize(
+    ("filename", "excluded"),
+    [
+        (tracemalloc.__file__, True),
+        (os.path.join(ENGINE_DIR, "runner.py"), True),
+        (os.path.join(ENGINE_DIR, "probes", "objects.py"), True),
+        (__file__, False),
+        ("<string>", False),
+    ],
+)
+def test_harness_file_matches_filters(filename: str, excluded: bool) -> None:
+    # THEN a file is excluded exactly when a harness filter matches it
+    assert is_harness_file(filename) is excluded
+
+
+def test_traced_memory_leaves_out_harness() -> None:
+    # GIVEN the traced-memory probe and the same reading through the filters
+    probe = TracedMemoryProbe()
+    probe.start()
+    try:
+        # WHEN both are taken at the same point
+        values = probe.read()
+        filtered = probe.take_snapshot().statistics("filename")
+    finally:
+        probe.stop()
+
+    # THEN the per-file reading counts what Snapshot.filter_traces keeps, apart
+    # from the few blocks that taking the second snapshot itself allocates
+    expected_blocks = sum(stat.count for stat in filtered)
+    assert abs(values["traced_blocks"] - expected_blocks) <= 8

@@ -8,6 +8,7 @@ import itertools
 import os
 import socket
 import threading
+from typing import Any
 
 import pytest
 
@@ -191,7 +192,7 @@ def test_result_round_trips_through_dict() -> None:
         ({"checkpoints": 0}, "checkpoints must be at least 1, got 0"),
     ],
 )
-def test_measure_invalid_arguments(kwargs: dict[str, int], message: str) -> None:
+def test_measure_invalid_arguments(kwargs: dict[str, Any], message: str) -> None:
     # WHEN an argument is out of range
     with pytest.raises(UsageError, match=message):
         measure(_noop, **kwargs)
