@@ -10,12 +10,16 @@ LEAK_ARGS ?=
 SOAK_DURATION ?= 120
 SOAK_RATE ?= 20
 
-.PHONY: install test test-all lint typecheck run leakcheck bench soak reports clean
+.PHONY: install venvs test test-all lint typecheck run leakcheck bench soak reports clean
 
 install:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+
+# One .venv-X.Y per other CPython 3.10-3.13 found, for the multi-version engine tests.
+venvs:
+	VENV=$(VENV) scripts/make_venvs.sh
 
 test:
 	$(BIN)/python -m pytest -m "not slow" -n auto
@@ -38,6 +42,11 @@ leakcheck:
 soak:
 	$(BIN)/python -m leak_tests soak --duration $(SOAK_DURATION) --rate $(SOAK_RATE) \
 		--out reports
+
+bench:
+	mkdir -p reports
+	$(BIN)/python -m pytest tests/leakcheck/test_dispatch_bench.py -m slow -p no:randomly \
+		-p no:xdist --benchmark-only --benchmark-json reports/bench.json
 
 clean:
 	rm -rf reports/*.json reports/*.html .pytest_cache
