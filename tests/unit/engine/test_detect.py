@@ -472,3 +472,47 @@ def test_judge_gives_every_probe_a_reason() -> None:
 
     # THEN its reason names the probe and the delta
     assert result.probes["fds"].reason == "fds stayed flat (delta +0 fds)."
+
+
+@pytest.mark.parametrize(
+    ("rise_per_interval", "expected"),
+    [
+        # 10 intervals of 200 calls: 8 MiB over the run is the process-memory floor.
+        (8 * 1024 * 1024 / 10, Verdict.LEAK),
+        (8 * 1024 * 1024 / 10 - 4096, Verdict.CLEAN),
+    ],
+)
+def test_rss_leak_needs_minimum_growth_over_run(
+    rise_per_interval: float, expected: Verdict
+) -> None:
+    # GIVEN RSS rising steadily by the same amount at every checkpoint
+    after = [50e6 + i * rise_per_interval for i in range(11)]
+    probe = make_probe("rss", after)
+
+    # WHEN it is judged
+    finding = detect.judge_probe(probe, detect.rules_for(probe))
+
+    # THEN only a rise of at least MIN_PROCESS_MEMORY_GROWTH over the run is a leak
+    assert finding.verdict is expected
+
+
+def test_rss_floor_scales_with_measured_calls() -> None:
+    # GIVEN a 300-call run where RSS rose 7 KiB per call (2.1 MiB in all)
+    probe = make_probe("rss", [50e6 + i * 7 * 1024 * 30 for i in range(11)])
+    probe.readings = [
+        Reading(
+            r.iteration * 30 // STEP if r.iteration >= 0 else -1,
+            r.before_gc,
+            r.after_gc,
+        )
+        for r in probe.readings
+    ]
+
+    # WHEN its thresholds are computed
+    rules = detect.rules_for(probe)
+
+    # THEN the floor is 8 MiB spread over 300 calls, above the observed slope
+    assert rules.slope_threshold == pytest.approx(
+        detect.MIN_PROCESS_MEMORY_GROWTH / 300
+    )
+    assert detect.judge_probe(probe, rules).verdict is Verdict.CLEAN
