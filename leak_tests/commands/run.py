@@ -18,7 +18,13 @@ from leak_tests.catalog.names import (
 )
 from leak_tests.errors import UsageError
 from leak_tests.matrix import settings as defaults
-from leak_tests.matrix.plan import ScenarioSpec, parse_choices, plan_scenarios
+from leak_tests.matrix.plan import (
+    ScenarioSpec,
+    parse_choices,
+    parse_shard,
+    plan_scenarios,
+    select_shard,
+)
 from leak_tests.matrix.settings import MatrixSettings
 
 MAX_CALLS = 1_000_000
@@ -44,6 +50,14 @@ def add_parser(subparsers: Any) -> None:
     _add_figures(parser)
     parser.add_argument(
         "--out", type=Path, default=Path("reports"), help="report folder (reports)"
+    )
+    parser.add_argument(
+        "--shard",
+        type=parse_shard,
+        default=None,
+        metavar="I/N",
+        help="measure only shard I of N of the selected scenarios, so that N "
+        "machines cover them once (bursts run in shard 1 only)",
     )
     parser.add_argument(
         "--fixed-dispatch", default=None, help=argparse.SUPPRESS, metavar="MOD:FUNC"
@@ -154,6 +168,14 @@ def scenarios_from_args(args: argparse.Namespace) -> list[ScenarioSpec]:
             "the filters select no scenario: the fixed pattern runs only in the "
             "helper context and the legacy pattern only in thread or pool"
         )
+    if args.shard is not None:
+        index, count = args.shard
+        specs = select_shard(specs, index, count)
+        if not specs:
+            raise UsageError(
+                f"--shard {index}/{count} selects no scenario: the filters select "
+                f"fewer than {index}; use at most that many shards"
+            )
     return specs
 
 
@@ -170,9 +192,10 @@ def settings_from_args(args: argparse.Namespace) -> MatrixSettings:
         job_timeout=args.job_timeout,
         stall=args.stall,
         pool_workers=args.pool_workers,
-        burst=not args.no_burst,
+        burst=not args.no_burst and (args.shard is None or args.shard[0] == 1),
         burst_size=args.burst_size,
         fixed_dispatch=args.fixed_dispatch,
+        shard=None if args.shard is None else "{}/{}".format(*args.shard),
     )
 
 

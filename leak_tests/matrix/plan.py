@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -76,3 +77,29 @@ def plan_scenarios(
         for condition in CONDITIONS
         if condition in condition_set
     ]
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """Parse ``I/N`` (shard I of N, counted from 1); raises ``ArgumentTypeError``."""
+    index_text, slash, count_text = text.partition("/")
+    try:
+        index, count = int(index_text), int(count_text)
+    except ValueError:
+        index = count = 0
+    if not slash or not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(
+            f"invalid shard {text!r}; use I/N with 1 <= I <= N, such as 1/4"
+        )
+    return index, count
+
+
+def select_shard(
+    specs: Sequence[ScenarioSpec], index: int, count: int
+) -> list[ScenarioSpec]:
+    """Return shard ``index`` of ``count``: every ``count``-th scenario from it.
+
+    Striding over the catalog order spreads sites, patterns and conditions over
+    the shards, so their run times stay close. The shards of one plan are
+    disjoint and together hold every scenario exactly once.
+    """
+    return list(specs[index - 1 :: count])

@@ -60,6 +60,8 @@ class MatrixSettings:
     burst_size: int = DEFAULT_BURST_SIZE
     fixed_dispatch: str | None = None
     """``module:function`` that replaces ``run_async_in_thread`` (tests only)."""
+    shard: str | None = None
+    """``I/N`` when this run measures one shard of the scenarios."""
 
     def iterations_for(self, spec: ScenarioSpec) -> int:
         """Return the measured calls for ``spec``'s condition."""

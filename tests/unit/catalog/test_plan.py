@@ -1,8 +1,16 @@
+import argparse
+
 import pytest
 
 from leak_tests.catalog.names import CONDITIONS, SITE_IDS
 from leak_tests.errors import UsageError
-from leak_tests.matrix.plan import ScenarioSpec, parse_choices, plan_scenarios
+from leak_tests.matrix.plan import (
+    ScenarioSpec,
+    parse_choices,
+    parse_shard,
+    plan_scenarios,
+    select_shard,
+)
 
 
 def test_plan_lists_every_combination_by_default() -> None:
@@ -91,3 +99,30 @@ def test_parse_choices_rejects_empty_value() -> None:
     # GIVEN / WHEN / THEN
     with pytest.raises(UsageError, match="--conditions is empty"):
         parse_choices("--conditions", " , ", CONDITIONS)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7, len(plan_scenarios())])
+def test_shards_cover_plan_once(count: int) -> None:
+    # GIVEN the full plan
+    specs = plan_scenarios()
+
+    # WHEN it is split into shards
+    shards = [select_shard(specs, index, count) for index in range(1, count + 1)]
+
+    # THEN every scenario is in exactly one shard
+    flat = [spec for shard in shards for spec in shard]
+    assert sorted(flat, key=lambda s: s.id) == sorted(specs, key=lambda s: s.id)
+    assert len(flat) == len(set(flat))
+
+
+@pytest.mark.parametrize(("text", "expected"), [("1/1", (1, 1)), ("2/4", (2, 4))])
+def test_parse_shard_accepts_index_of_count(
+    text: str, expected: tuple[int, int]
+) -> None:
+    assert parse_shard(text) == expected
+
+
+@pytest.mark.parametrize("text", ["0/2", "3/2", "1", "a/b", "1/0", "-1/2", ""])
+def test_parse_shard_rejects_invalid_text(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="invalid shard"):
+        parse_shard(text)
