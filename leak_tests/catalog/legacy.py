@@ -26,9 +26,12 @@ leaves the closed loop set as the thread's current loop.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import threading
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -94,3 +97,54 @@ def _run_send(
         logger.warning("%s timed out after %.3g s", name, timeout)
     except Exception:
         logger.exception("%s failed", name)
+
+
+DEFAULT_TIMEOUT = 10.0
+"""Seconds the old call sites allowed each job, and the service's default
+``notification_timeout``."""
+
+
+class LegacyHandle:
+    """The thread of one old-pattern dispatch, waitable like the helper's handle."""
+
+    def __init__(self, thread: threading.Thread) -> None:
+        self.thread = thread
+        self.name = thread.name
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Join the thread; return whether it finished within ``timeout``."""
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
+
+    def done(self) -> bool:
+        return not self.thread.is_alive()
+
+
+def run_legacy_in_thread(
+    async_fn: Callable[..., Awaitable[object]],
+    /,
+    *args: Any,
+    _name: str | None = None,
+    _context: Mapping[str, object] | None = None,
+    _timeout: float | None = None,
+    **kwargs: Any,
+) -> LegacyHandle:
+    """Dispatch like ``run_async_in_thread``, but through the old pattern.
+
+    Starts a fresh thread per call, as the old call sites did, whose target runs
+    ``run_legacy_job``. There is no bound on concurrent threads, no counting and
+    no drain. The soak swaps this in for the endpoints' dispatch; the approval
+    site then runs its concurrent job on the hand-made loop, not the old
+    one-send-at-a-time sequence (which ``run_legacy_sequence`` rebuilds).
+    """
+    name = _name or getattr(async_fn, "__name__", "job")
+    timeout = DEFAULT_TIMEOUT if _timeout is None else _timeout
+    label = name if not _context else f"{name} {dict(_context)}"
+    thread = threading.Thread(
+        target=run_legacy_job,
+        args=(functools.partial(async_fn, *args, **kwargs),),
+        kwargs={"timeout": timeout, "name": label},
+        name=f"legacy-{name}",
+    )
+    thread.start()
+    return LegacyHandle(thread)

@@ -37,8 +37,14 @@ class Sample:
 
 
 def read_sample(process: psutil.Process, t_s: float) -> Sample:
-    """Read one sample of ``process``; raises ``psutil.Error`` once it is gone."""
+    """Read one sample of ``process``; raises ``psutil.Error`` once it is gone.
+
+    A process that has exited but is not yet reaped (a zombie) still answers
+    some reads, with no fds and no memory, so it counts as gone.
+    """
     with process.oneshot():
+        if process.status() == psutil.STATUS_ZOMBIE:
+            raise psutil.ZombieProcess(process.pid)
         memory = process.memory_full_info()
         threads = process.num_threads()
         fds = process.num_fds()

@@ -144,8 +144,6 @@ def _site_of(async_fn: Callable[..., Any]) -> str:
     return name.removesuffix("_job")
 
 
-# TODO: leak_tests.catalog.legacy does not define run_legacy_in_thread yet, so a
-# legacy soak fails at start-up with TargetError until it does.
 LEGACY_DISPATCH = "leak_tests.catalog.legacy:run_legacy_in_thread"
 """The catalog's old pattern with the signature of ``run_async_in_thread``."""
 

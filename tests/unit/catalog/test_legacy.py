@@ -6,7 +6,11 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from leak_tests.catalog.legacy import run_legacy_job, run_legacy_sequence
+from leak_tests.catalog.legacy import (
+    run_legacy_in_thread,
+    run_legacy_job,
+    run_legacy_sequence,
+)
 
 Send = Callable[[], Awaitable[None]]
 
@@ -105,3 +109,36 @@ def test_legacy_sequence_runs_every_send_on_one_loop() -> None:
     assert loops[0] is loops[1]
     assert loops[0].is_closed()
     assert events == ["open", "close"]
+
+
+def test_legacy_dispatch_runs_job_in_named_thread() -> None:
+    # GIVEN a job that records its arguments and the thread it ran in
+    seen: list[tuple[str, int, str]] = []
+
+    async def notify_job(text: str, *, count: int) -> None:
+        seen.append((text, count, threading.current_thread().name))
+
+    # WHEN it is dispatched the way the endpoints call run_async_in_thread
+    handle = run_legacy_in_thread(notify_job, "hello", count=2, _context={"id": 7})
+    finished = handle.wait(timeout=5.0)
+
+    # THEN it ran once, with its arguments, in a fresh thread named after it
+    assert finished
+    assert seen == [("hello", 2, "legacy-notify_job")]
+
+
+def test_legacy_dispatch_logs_timeout_without_raising(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # GIVEN a job slower than its timeout
+    async def slow_job() -> None:
+        await asyncio.sleep(5)
+
+    # WHEN it is dispatched with a short timeout
+    with caplog.at_level(logging.WARNING, logger="leak_tests.catalog.legacy"):
+        handle = run_legacy_in_thread(slow_job, _timeout=0.05)
+        handle.wait(timeout=5.0)
+
+    # THEN the thread ends and the timeout is logged with the job's name
+    assert handle.done()
+    assert "slow_job timed out" in caplog.text

@@ -56,9 +56,10 @@ def test_judge_samples_plateau_is_clean() -> None:
 
 
 def test_judge_samples_steady_growth_is_leak() -> None:
-    # GIVEN RSS growing 40 KiB per second, 2 KiB per request at 20 per second
-    samples = [_sample(t, rss=80 * MIB + t * 40 * 1024) for t in range(1, 61)]
-    final = _sample(61.0, rss=samples[-1].rss + 40 * 1024)
+    # GIVEN RSS growing 200 KiB per second, 10 KiB per request at 20 per second:
+    # 12 MiB over the run, above the engine's 8 MiB floor for process memory
+    samples = [_sample(t, rss=80 * MIB + t * 200 * 1024) for t in range(1, 61)]
+    final = _sample(61.0, rss=samples[-1].rss + 200 * 1024)
 
     # WHEN the series is judged
     result = judge_samples(samples, _phases(samples, final), target="soak/legacy")
@@ -66,6 +67,18 @@ def test_judge_samples_steady_growth_is_leak() -> None:
     # THEN RSS is a leak, and so is the whole result
     assert result.probes["rss"].verdict.value == "leak"
     assert result.verdict.value == "leak"
+
+
+def test_judge_samples_growth_under_process_memory_floor_is_clean() -> None:
+    # GIVEN RSS growing 40 KiB per second for a minute: 2.4 MiB in all
+    samples = [_sample(t, rss=80 * MIB + t * 40 * 1024) for t in range(1, 61)]
+    final = _sample(61.0, rss=samples[-1].rss + 40 * 1024)
+
+    # WHEN the series is judged
+    result = judge_samples(samples, _phases(samples, final), target="soak/fixed")
+
+    # THEN it stays under the 8 MiB floor for process memory, so it is clean
+    assert result.probes["rss"].verdict.value == "clean"
 
 
 def test_judge_samples_idle_threads_above_baseline_are_retained() -> None:
