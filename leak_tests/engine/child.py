@@ -77,4 +77,9 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    code = main(sys.argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The result is written: end here, so that non-daemon threads the measured
+    # code left running cannot keep the process alive until the timeout.
+    os._exit(code)

@@ -84,7 +84,7 @@ def validate_document(document: Any, *, source: str = "run document") -> None:
 
 def wrap_check_result(result: dict[str, Any]) -> dict[str, Any]:
     """Wrap one ``Result.to_dict()`` (as ``check --json`` saves) into a document."""
-    scenario = dict(result)
+    scenario = {key: value for key, value in result.items() if key != "kind"}
     scenario.setdefault("id", str(result.get("target", "check")))
     return {
         "schema_version": result.get("schema_version", SCHEMA_VERSION),
@@ -93,9 +93,20 @@ def wrap_check_result(result: dict[str, Any]) -> dict[str, Any]:
         # NOTE: a bare result carries no environment, so this describes the
         # machine that renders the report, not necessarily the one that measured.
         "environment": collect_environment(),
-        "settings": dict(result.get("settings") or {}),
+        # A non-object "settings" is left for validation to reject by name.
+        "settings": result.get("settings") or {},
         "scenarios": [scenario],
     }
+
+
+def _is_bare_result(data: Any) -> bool:
+    # `check --json` saves one result, with or without "kind": "check".
+    return (
+        isinstance(data, dict)
+        and "target" in data
+        and "scenarios" not in data
+        and data.get("kind", "check") == "check"
+    )
 
 
 def load_document(path: Path) -> dict[str, Any]:
@@ -125,7 +136,7 @@ def load_document(path: Path) -> dict[str, Any]:
             f"results file {str(path)!r} is not valid JSON{hint}: {exc.msg} at line "
             f"{exc.lineno} column {exc.colno}"
         ) from exc
-    if isinstance(data, dict) and "kind" not in data and "target" in data:
+    if _is_bare_result(data):
         data = wrap_check_result(data)
     validate_document(data, source=f"results file {str(path)!r}")
     return dict(data)
