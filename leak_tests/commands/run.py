@@ -31,6 +31,9 @@ MAX_CALLS = 1_000_000
 """Largest call count an option takes: at 30 ms per call, over eight hours."""
 MAXIMUMS = {"--checkpoints": 1_000, "--jobs": 64, "--burst-size": 5_000}
 MAX_SECONDS = 86_400.0
+MIB = 1024 * 1024
+MAX_MEMORY_MIB = 1024 * 1024
+"""1 TiB: more than any machine the harness runs on."""
 
 
 def add_parser(subparsers: Any) -> None:
@@ -129,6 +132,15 @@ def _add_figures(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-burst", action="store_true", help="skip the burst of dispatches"
     )
+    default_mib = defaults.DEFAULT_MEMORY_LIMIT // MIB
+    parser.add_argument(
+        "--memory-limit",
+        type=functools.partial(_bounded_int, maximum=MAX_MEMORY_MIB),
+        default=default_mib,
+        metavar="MIB",
+        help=f"address space each scenario's child process may map, in MiB "
+        f"({default_mib}, at most {MAX_MEMORY_MIB:,})",
+    )
 
 
 def _bounded_int(text: str, *, maximum: int) -> int:
@@ -193,6 +205,7 @@ def settings_from_args(args: argparse.Namespace) -> MatrixSettings:
         stall=args.stall,
         pool_workers=args.pool_workers,
         burst=not args.no_burst and (args.shard is None or args.shard[0] == 1),
+        memory_limit=args.memory_limit * MIB,
         burst_size=args.burst_size,
         fixed_dispatch=args.fixed_dispatch,
         shard=None if args.shard is None else "{}/{}".format(*args.shard),

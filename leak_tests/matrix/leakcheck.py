@@ -29,6 +29,8 @@ from rich.progress import (
 
 from leak_tests.engine import controls
 from leak_tests.engine.isolation import terminate_children
+from leak_tests.engine.result import Result, Status, Verdict
+from leak_tests.errors import LeakTestsError
 from leak_tests.matrix.bursts import run_bursts
 from leak_tests.matrix.calibration import run_calibration
 from leak_tests.matrix.document import build_document, write_document
@@ -39,9 +41,16 @@ from leak_tests.matrix.pool import ServerPool, submit_with_servers
 from leak_tests.matrix.servers import ServerPair
 from leak_tests.matrix.settings import MatrixSettings
 from leak_tests.matrix.summary import write_summary
-from leak_tests.matrix.worker import run_scenario
+from leak_tests.matrix.worker import run_scenario, scenario_entry
+from leak_tests.report.atomic import ensure_writable_dir
 
 logger = logging.getLogger(__name__)
+
+PARTIAL_FOLDER = "partial"
+"""Subfolder of ``--out`` that holds the reports of an interrupted run."""
+
+STOP_TIMEOUT_S = 30.0
+"""Seconds an interrupted run waits for its workers to return."""
 
 
 def run_leakcheck(
@@ -51,7 +60,13 @@ def run_leakcheck(
     stdout: IO[str],
     stderr: IO[str],
 ) -> int:
-    """Run the whole leak check and return the exit code (0 clean, 1 failed)."""
+    """Run the whole leak check and return the exit code (0 clean, 1 failed).
+
+    An interrupt (Ctrl-C or SIGTERM) stops the child processes, writes what was
+    measured to ``out_dir/partial/`` marked as partial, and re-raises, so the
+    reports of the last complete run in ``out_dir`` stay as they were.
+    """
+    ensure_writable_dir(out_dir)
     if guard_app(stderr):
         return 1
     started_at = datetime.now(timezone.utc)
@@ -61,11 +76,15 @@ def run_leakcheck(
     try:
         _measure_all(specs, settings, collected, stderr)
     except KeyboardInterrupt:
-        terminate_children()
         document = build_document(
             collected, settings, started_at, time.perf_counter() - started, True
         )
-        write_document(document, out_dir)
+        partial_dir = out_dir / PARTIAL_FOLDER
+        write_document(document, partial_dir)
+        stderr.write(
+            f"interrupted: {len(document['scenarios'])} of {len(specs)} scenarios "
+            f"measured; partial reports in {partial_dir}\n"
+        )
         raise
     finally:
         if previous is not None:
@@ -92,10 +111,8 @@ def _measure_all(
     total = len(controls.CONTROLS) + len(specs) + bursts
     servers = ServerPool(settings.jobs)
     started = time.perf_counter()
-    with (
-        _progress(stderr) as progress,
-        ThreadPoolExecutor(settings.jobs, thread_name_prefix="matrix") as executor,
-    ):
+    executor = ThreadPoolExecutor(settings.jobs, thread_name_prefix="matrix")
+    with _progress(stderr) as progress:
         task = progress.add_task("calibration", total=total)
 
         def advance(label: str) -> None:
@@ -119,8 +136,33 @@ def _measure_all(
                 collected["bursts"] = run_bursts(
                     specs, settings, servers, lambda: advance("bursts")
                 )
+        except KeyboardInterrupt:
+            _stop_workers(executor)
+            raise
         finally:
+            executor.shutdown(wait=True)
             servers.close()
+
+
+def _stop_workers(executor: ThreadPoolExecutor) -> None:
+    """Cancel queued work and end the children of running work, so that the
+    worker threads return promptly; without this, leaving the executor would
+    wait for every queued scenario."""
+    executor.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        terminate_children()
+        if not any(thread.is_alive() for thread in _worker_threads(executor)):
+            return
+        time.sleep(0.1)
+    logger.warning(
+        "matrix workers still running %.0f s after the interrupt", STOP_TIMEOUT_S
+    )
+
+
+def _worker_threads(executor: ThreadPoolExecutor) -> list[threading.Thread]:
+    # ThreadPoolExecutor keeps its threads in ``_threads`` on CPython 3.10-3.13.
+    return list(getattr(executor, "_threads", ()))
 
 
 def _run_scenarios(
@@ -142,10 +184,42 @@ def _run_scenarios(
             noise_floor=noise_floor,
         )
         futures.append(submit_with_servers(executor, servers, work))
-    labels = {future: spec.id for spec, future in zip(specs, futures, strict=True)}
-    for future in as_completed(futures):
-        advance(labels[future])
-    collected["scenarios"].extend(future.result() for future in futures)
+    specs_of = {future: spec for spec, future in zip(specs, futures, strict=True)}
+    entries: dict[ScenarioSpec, dict[str, Any]] = {}
+    try:
+        for future in as_completed(futures):
+            spec = specs_of[future]
+            entries[spec] = _entry_or_error(spec, future)
+            advance(spec.id)
+    finally:
+        # In catalog order, and on an interrupt only those that finished.
+        collected["scenarios"].extend(
+            entries[spec] for spec in specs if spec in entries
+        )
+
+
+def _entry_or_error(
+    spec: ScenarioSpec, future: Future[dict[str, Any]]
+) -> dict[str, Any]:
+    """Return the scenario's entry, or an ``error`` entry when its work raised,
+    for example when its local servers could not be started."""
+    try:
+        return future.result()
+    except LeakTestsError as exc:
+        message = str(exc)
+    except Exception as exc:
+        logger.exception("%s failed in the harness", spec.id)
+        message = f"the harness failed: {type(exc).__name__}: {exc}"
+    result = Result(
+        target=spec.id,
+        iterations=0,
+        warmup=0,
+        checkpoints=0,
+        status=Status.ERROR,
+        verdict=Verdict.ERROR,
+        error=message,
+    )
+    return scenario_entry(spec, result, None)
 
 
 def _scenario_work(

@@ -30,6 +30,13 @@ turns an ``ok`` call into a timeout."""
 DEFAULT_BURST_SIZE = 500
 
 
+DEFAULT_MEMORY_LIMIT = 8 * 1024**3
+"""Address space per scenario child. A scenario child with its few threads maps
+well under 1 GiB, so only a runaway scenario reaches the cap, where it fails with
+``MemoryError``. NOTE: ``--jobs`` children together may map up to jobs x 8 GiB, which
+fits in 24 GiB at two jobs; lower it with ``--memory-limit`` on smaller machines."""
+
+
 @dataclass(frozen=True)
 class MatrixSettings:
     """Figures that apply to every scenario of a run."""
@@ -60,6 +67,9 @@ class MatrixSettings:
     burst_size: int = DEFAULT_BURST_SIZE
     fixed_dispatch: str | None = None
     """``module:function`` that replaces ``run_async_in_thread`` (tests only)."""
+    memory_limit: int = DEFAULT_MEMORY_LIMIT
+    """Bytes of address space each scenario's child may map (``RLIMIT_AS``), so a
+    runaway scenario fails with ``MemoryError`` before the machine swaps."""
     shard: str | None = None
     """``I/N`` when this run measures one shard of the scenarios."""
 

@@ -35,6 +35,7 @@ def run_scenario(
         SCENARIO_FACTORY,
         factory_kwargs=scenario_kwargs(spec, tag, servers, settings),
         timeout=settings.scenario_timeout,
+        memory_limit=settings.memory_limit,
         iterations=settings.iterations_for(spec),
         warmup=settings.warmup_for(spec),
         checkpoints=settings.checkpoints,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from leak_tests.engine.result import Verdict
+from leak_tests.errors import ResultsFileError
 from leak_tests.report.document import load_document, python_label
 from leak_tests.report.summary import format_per_call, pattern_name
 
@@ -187,6 +188,11 @@ def load_history(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
     Runs are ordered by ``environment.started_at``. Raises ``ResultsFileError``
     naming the first file that is not a valid run document.
     """
+    if folder.exists() and not folder.is_dir():
+        raise ResultsFileError(
+            f"history {str(folder)!r} is a file, not a folder of run documents; "
+            "pass it with --baseline, or pass its folder with --history"
+        )
     if not folder.is_dir():
         return []
     runs = [(path, load_document(path)) for path in sorted(folder.glob("*.json"))]
