@@ -32,6 +32,9 @@ from leak_tests.catalog.sites import SITES, Site
 from leak_tests.engine.target import resolve_target
 from leak_tests.errors import UsageError
 
+PEER_HOST_NAME = "localhost"
+"""Host name of the local servers; it must resolve to 127.0.0.1."""
+
 SEND_TIMEOUT_FACTOR = 10.0
 """The service's per-send timeout is this many job timeouts, so that in the
 ``slow`` condition the job timeout (the runner's ``wait_for``) fires first."""
@@ -107,13 +110,18 @@ class SiteScenario:
 def build_settings(
     *, smtp_port: int, whatsapp_port: int, whatsapp_token: str, job_timeout: float
 ) -> Settings:
-    """Return service settings that send to the local servers on 127.0.0.1."""
+    """Return service settings that send to the local servers on 127.0.0.1.
+
+    The servers are named ``localhost``, as production names its hosts, so that
+    each job resolves the name through its event loop's default executor: the
+    old pattern never shuts that executor down.
+    """
     return Settings(
         database_url="sqlite://",
-        smtp_host="127.0.0.1",
+        smtp_host=PEER_HOST_NAME,
         smtp_port=smtp_port,
         smtp_sender="bookings@example.test",
-        whatsapp_api_base_url=f"http://127.0.0.1:{whatsapp_port}/v19.0",
+        whatsapp_api_base_url=f"http://{PEER_HOST_NAME}:{whatsapp_port}/v19.0",
         whatsapp_phone_number_id="100200300",
         whatsapp_access_token=SecretStr(whatsapp_token),
         notification_timeout=job_timeout * SEND_TIMEOUT_FACTOR,
