@@ -83,7 +83,8 @@ def probe_grid(
     before-collection line (dashed) over the checkpoints.
     """
     with matplotlib.rc_context(RC_PARAMS):
-        width, height = 2.6 * len(columns) + 0.6, 1.7 * len(probes) + 0.5
+        # At least three columns wide, so the legend of a one-condition run fits.
+        width, height = 2.6 * max(len(columns), 3) + 0.6, 1.7 * len(probes) + 0.5
         figure = Figure(figsize=(width, height))
         axes_grid = figure.subplots(len(probes), len(columns), squeeze=False)
         keys = sorted({key for lines in series.values() for key in lines})
