@@ -20,6 +20,7 @@ from leak_tests.engine.isolation import measure_isolated
 from leak_tests.engine.result import ProbeKind, ProbeResult, Result, Verdict
 from leak_tests.engine.target import resolve_target
 from leak_tests.errors import OutputError, UsageError
+from leak_tests.report.terminal import VERDICT_STYLES
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,15 +35,6 @@ if TYPE_CHECKING:
 DEFAULT_FAIL_ON = "leak,gc_dependent,cleanup_skipped,error,timeout"
 MAX_WIDTH = 100
 """Width of the printed table and text, in columns, whatever the terminal."""
-VERDICT_STYLES = {
-    Verdict.CLEAN: "green",
-    Verdict.RETAINED: "cyan",
-    Verdict.GC_DEPENDENT: "yellow",
-    Verdict.CLEANUP_SKIPPED: "magenta",
-    Verdict.LEAK: "bold red",
-    Verdict.ERROR: "bold red",
-    Verdict.TIMEOUT: "bold red",
-}
 MAX_ITERATIONS = 10_000_000
 MAX_CHECKPOINTS = 1000
 ATTRIBUTION_ROWS = 5
@@ -236,7 +228,7 @@ def render_result(result: Result, console: Console) -> None:
     start = summary.plain.find(result.verdict.value, len(result.target))
     if start >= 0:
         end = start + len(result.verdict.value)
-        summary.stylize(VERDICT_STYLES[result.verdict], start, end)
+        summary.stylize(VERDICT_STYLES[result.verdict.value], start, end)
     console.print(summary)
     for line in attribution_lines(result):
         console.print(line, highlight=False, markup=False)
@@ -323,7 +315,7 @@ def verdict_text(verdict: Verdict) -> Text:
     """Return ``verdict`` in its colour: red for a leak, an error or a timeout."""
     from rich.text import Text
 
-    return Text(verdict.value, style=VERDICT_STYLES[verdict])
+    return Text(verdict.value, style=VERDICT_STYLES[verdict.value])
 
 
 def _worst_probe(result: Result) -> ProbeResult | None:

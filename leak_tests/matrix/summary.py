@@ -8,11 +8,11 @@ from typing import IO, Any
 from rich.console import Console
 from rich.table import Table
 
+from leak_tests.report.terminal import VERDICT_STYLES
+
 SUMMARY_WIDTH = 100
 
 LOOP_PROBE = "objects.EventLoop"
-
-VERDICT_STYLES = {"clean": "green", "retained": "yellow", "gc_dependent": "yellow"}
 
 
 def per_call_figures(scenario: Mapping[str, Any]) -> dict[str, float | None]:
@@ -67,7 +67,7 @@ def build_table(scenarios: Sequence[Mapping[str, Any]]) -> Table:
             scenario["site"],
             scenario["context"],
             scenario["condition"],
-            f"[{VERDICT_STYLES.get(verdict, 'red')}]{verdict}[/]",
+            f"[{VERDICT_STYLES.get(verdict, 'bold red')}]{verdict}[/]",
             _number(figures["traced_b_per_call"], 1),
             _number(figures["fds"], 0),
             _number(figures["threads"], 0),

@@ -66,7 +66,8 @@ VERDICT_HELP: dict[str, str] = {
         "finalised, 'Task was destroyed but it is pending!' or unraisable errors."
     ),
     "leak": (
-        "A probe kept growing after collection, in proportion to the number of calls."
+        "A probe kept growing after collection, in both halves of the run, by more "
+        "than its noise floor per call."
     ),
     "timeout": "The measurement did not finish within its time limit.",
     "error": "The measurement itself failed; the error text says why.",
