@@ -516,3 +516,39 @@ def test_rss_floor_scales_with_measured_calls() -> None:
         detect.MIN_PROCESS_MEMORY_GROWTH / 300
     )
     assert detect.judge_probe(probe, rules).verdict is Verdict.CLEAN
+
+
+@pytest.mark.parametrize(
+    ("second_half_per_call", "expected"),
+    [
+        # First half 40 B per call; the second must keep at least half of that.
+        (20.0, Verdict.LEAK),
+        (19.0, Verdict.CLEAN),
+    ],
+)
+def test_traced_bytes_leak_needs_steady_rate(
+    second_half_per_call: float, expected: Verdict
+) -> None:
+    # GIVEN traced bytes rising 40 B per call, then slower in the second half
+    first = [1e6 + i * STEP * 40.0 for i in range(6)]
+    second = [first[-1] + i * STEP * second_half_per_call for i in range(1, 6)]
+    probe = make_probe("traced_bytes", first + second)
+
+    # WHEN it is judged
+    finding = detect.judge_probe(probe, detect.rules_for(probe))
+
+    # THEN only a rate that holds up in the second half is a leak
+    assert finding.verdict is expected
+
+
+def test_cache_filling_up_is_not_leak() -> None:
+    # GIVEN readings of a cache that fills quickly and then ever slower
+    after = [2_173_261, 2_178_096, 2_181_876, 2_186_115, 2_189_694, 2_192_421]
+    after += [2_194_078, 2_195_578, 2_196_732, 2_197_761, 2_198_191]
+    probe = make_probe("traced_bytes", after)
+
+    # WHEN it is judged
+    finding = detect.judge_probe(probe, detect.rules_for(probe))
+
+    # THEN it is not a leak
+    assert finding.verdict is not Verdict.LEAK
