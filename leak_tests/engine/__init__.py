@@ -6,8 +6,9 @@ model alone does not load psutil, objgraph and the probes.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from leak_tests.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from leak_tests.engine.isolation import measure_isolated, terminate_children
@@ -36,8 +37,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'leak_tests.engine' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"leak_tests.engine.{module}"), name)
+__getattr__ = lazy_getattr(__name__, _MODULE_OF)

@@ -8,8 +8,9 @@ does not load matplotlib.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from leak_tests.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from leak_tests.report.baseline import Comparison
@@ -37,8 +38,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'leak_tests.report' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"leak_tests.report.{module}"), name)
+__getattr__ = lazy_getattr(__name__, _MODULE_OF)

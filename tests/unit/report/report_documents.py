@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from leak_tests.catalog.names import PATTERN_CONTEXTS, SITE_IDS
 from leak_tests.engine.result import (
     SCHEMA_VERSION,
     AllocationSite,
@@ -22,17 +23,8 @@ from leak_tests.engine.result import (
 )
 from leak_tests.report.document import collect_environment
 
-SITES = (
-    "booking_whatsapp",
-    "booking_item_email",
-    "vendor_invite_on_create",
-    "vendor_invite",
-    "broker_invite_on_create",
-    "broker_invite",
-    "vendor_assignment_whatsapp",
-    "booking_approval_notifications",
-)
-PATTERNS = (("fixed", "helper"), ("legacy", "thread"), ("legacy", "pool"))
+SITES = SITE_IDS
+PATTERNS = PATTERN_CONTEXTS
 PROBE_UNITS = {
     "traced_bytes": ("B", ProbeKind.LEVEL),
     "rss": ("B", ProbeKind.LEVEL),

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from app.utils.async_thread_helper import AsyncThreadRunner
+from leak_tests.catalog.names import SITE_IDS
 from leak_tests.commands.soak import settings_from_args, soak_exit_code
 from leak_tests.errors import UsageError
 from leak_tests.report import validate_document
@@ -25,16 +26,7 @@ from leak_tests.soak.sampler import Sampler
 from leak_tests.soak.serve import DispatchCounter
 from leak_tests.soak.traffic import round_steps
 
-SITES = {
-    "booking_whatsapp",
-    "booking_item_email",
-    "vendor_invite_on_create",
-    "vendor_invite",
-    "broker_invite_on_create",
-    "broker_invite",
-    "vendor_assignment_whatsapp",
-    "booking_approval_notifications",
-}
+SITES = set(SITE_IDS)
 
 
 def test_round_steps_reach_every_site_once() -> None:
