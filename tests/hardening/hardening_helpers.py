@@ -30,17 +30,41 @@ class Completed:
 def run_cli(
     *args: str, cwd: Path | None = None, timeout: float = CLI_TIMEOUT
 ) -> Completed:
-    """Run ``python -m leak_tests ARGS`` in a child process and return its outcome."""
-    completed = subprocess.run(
+    """Run ``python -m leak_tests ARGS`` in a child process and return its outcome.
+
+    The command runs in its own session. On a timeout its whole process group is
+    killed, so measurement children and servers it started do not outlive the
+    test, and ``subprocess.TimeoutExpired`` is raised.
+    """
+    with subprocess.Popen(
         [sys.executable, "-m", "leak_tests", *args],
         cwd=cwd or REPO_ROOT,
         stdin=subprocess.DEVNULL,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
         env={**os.environ, "COLUMNS": "80"},
-    )
-    return Completed(completed.returncode, completed.stdout, completed.stderr)
+        start_new_session=True,
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_tree(process.pid)
+            process.communicate()
+            raise
+    return Completed(process.returncode, stdout, stderr)
+
+
+def kill_tree(pid: int) -> None:
+    """Kill ``pid`` and every process below it, children first."""
+    try:
+        parent = psutil.Process(pid)
+        family = [*parent.children(recursive=True), parent]
+    except psutil.NoSuchProcess:
+        return
+    for process in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
 
 
 def call_cli(*args: str) -> Completed:
