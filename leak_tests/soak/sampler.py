@@ -39,8 +39,9 @@ class Sample:
 def read_sample(process: psutil.Process, t_s: float) -> Sample:
     """Read one sample of ``process``; raises ``psutil.Error`` once it is gone.
 
-    A process that has exited but is not yet reaped (a zombie) still answers
-    some reads, with no fds and no memory, so it counts as gone.
+    A process that is exiting, or has exited but is not yet reaped (a zombie),
+    still answers some reads with no fds, threads or memory. A running server
+    always has all three, so such a read counts as the process being gone.
     """
     with process.oneshot():
         if process.status() == psutil.STATUS_ZOMBIE:
@@ -48,6 +49,8 @@ def read_sample(process: psutil.Process, t_s: float) -> Sample:
         memory = process.memory_full_info()
         threads = process.num_threads()
         fds = process.num_fds()
+    if not (memory.rss and threads and fds):
+        raise psutil.NoSuchProcess(process.pid, msg="process is exiting")
     connections = len(process.net_connections(kind="inet"))
     return Sample(
         t_s=t_s,
