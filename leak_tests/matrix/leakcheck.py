@@ -47,7 +47,7 @@ from leak_tests.report.atomic import ensure_writable_dir
 logger = logging.getLogger(__name__)
 
 PARTIAL_FOLDER = "partial"
-"""Subfolder of ``--out`` that holds the reports of an interrupted run."""
+"""Subfolder of ``--out`` for the reports of an interrupted run."""
 
 STOP_TIMEOUT_S = 30.0
 """Seconds an interrupted run waits for its workers to return."""

@@ -17,10 +17,10 @@ DEFAULT_WARMUP = 500
 # `retained`; 500 warm-up calls cover it. CPython 3.10's one-off block after
 # 500-600 loops may still land in the measured phase.
 DEFAULT_FAULT_WARMUP = 100
-# NOTE: on the WhatsApp error path the traced memory still settled by 100 to 400 B
-# per call over 100 calls after a 20-call warm-up (CPython 3.11; attribution:
-# re's pattern cache and names interned by setuptools' distutils import hook), so
-# fault scenarios warm up for 100 calls. A slow call costs the 0.2 s job timeout.
+# NOTE: on the WhatsApp error path, traced memory was still settling by 100 to 400 B
+# per call over 100 calls after a 20-call warm-up (CPython 3.11). Attribution named
+# re's pattern cache and names interned by setuptools' distutils import hook. Fault
+# scenarios therefore warm up for 100 calls; a slow call costs the 0.2 s timeout.
 DEFAULT_CHECKPOINTS = 10
 DEFAULT_SCENARIO_TIMEOUT = 900.0
 DEFAULT_JOB_TIMEOUT = 0.2
