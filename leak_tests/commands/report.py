@@ -79,6 +79,8 @@ def print_outcome(
         return
     for note in comparison.notes:
         sys.stdout.write(f"note: {note}\n")
+    if comparison.baseline_path is None:
+        return
     sys.stdout.write(
         f"compared with {comparison.baseline_path}: "
         f"{len(comparison.regressions)} worse, {len(comparison.improvements)} better, "

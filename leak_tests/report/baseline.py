@@ -179,7 +179,7 @@ def load_baseline(path: Path) -> dict[str, Any] | None:
     """
     if not path.exists():
         return None
-    return load_document(path)
+    return load_document(path, role="baseline")
 
 
 def load_history(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
@@ -195,7 +195,10 @@ def load_history(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
         )
     if not folder.is_dir():
         return []
-    runs = [(path, load_document(path)) for path in sorted(folder.glob("*.json"))]
+    runs = [
+        (path, load_document(path, role="history file"))
+        for path in sorted(folder.glob("*.json"))
+    ]
     runs.sort(key=lambda run: str(run[1]["environment"].get("started_at", "")))
     return runs
 

@@ -109,23 +109,21 @@ def _is_bare_result(data: Any) -> bool:
     )
 
 
-def load_document(path: Path) -> dict[str, Any]:
+def load_document(path: Path, *, role: str = "results file") -> dict[str, Any]:
     """Read and validate a run document, or a bare result saved by ``check --json``.
 
-    Raises ``ResultsFileError`` naming ``path`` when the file is missing,
-    unreadable, not JSON, truncated or of another schema.
+    Raises ``ResultsFileError`` naming ``role`` and ``path`` when the file is
+    missing, unreadable, not JSON, truncated or of another schema.
     """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ResultsFileError(
-            f"results file {str(path)!r} not found; pass the leakcheck.json that "
+            f"{role} {str(path)!r} not found; pass the leakcheck.json that "
             "`python -m leak_tests run` wrote"
         ) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise ResultsFileError(
-            f"cannot read results file {str(path)!r}: {exc}"
-        ) from exc
+        raise ResultsFileError(f"cannot read {role} {str(path)!r}: {exc}") from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -133,12 +131,12 @@ def load_document(path: Path) -> dict[str, Any]:
         truncated = stripped[:1] in ("{", "[") and stripped[-1:] not in ("}", "]")
         hint = " (the file looks truncated)" if truncated else ""
         raise ResultsFileError(
-            f"results file {str(path)!r} is not valid JSON{hint}: {exc.msg} at line "
+            f"{role} {str(path)!r} is not valid JSON{hint}: {exc.msg} at line "
             f"{exc.lineno} column {exc.colno}"
         ) from exc
     if _is_bare_result(data):
         data = wrap_check_result(data)
-    validate_document(data, source=f"results file {str(path)!r}")
+    validate_document(data, source=f"{role} {str(path)!r}")
     return dict(data)
 
 
