@@ -240,12 +240,12 @@ def probe_table(result: Result) -> Table:
     from rich.table import Table
 
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
-    table.add_column("probe", overflow="fold", min_width=23, max_width=33)
+    table.add_column("probe", overflow="fold", min_width=14, max_width=33)
     for header in ("unit", "baseline", "first", "last", "delta"):
         table.add_column(header, no_wrap=True, justify=_justify(header))
     table.add_column("per-call\nslope", justify="right", no_wrap=True)
     table.add_column("high\nwatermark", justify="right", no_wrap=True)
-    table.add_column("verdict", no_wrap=True)
+    table.add_column("verdict", no_wrap=True, min_width=len("cleanup_skipped"))
     quiet = 0
     for probe in result.probes.values():
         if _is_quiet_counter(probe):
