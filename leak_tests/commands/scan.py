@@ -30,6 +30,11 @@ def run(args: argparse.Namespace) -> int:
     path: Path = args.path
     if not path.exists():
         raise UsageError(f"scan path {str(path)!r} not found; pass a file or directory")
+    if path.is_file() and path.suffix != ".py":
+        raise UsageError(
+            f"scan path {str(path)!r} is not a Python file; pass a .py file or a "
+            "directory"
+        )
     findings = scan_path(path, catalog_jobs())
     for finding in findings:
         sys.stdout.write(finding.describe() + "\n")
@@ -52,8 +57,9 @@ def summarize(findings: list[Finding], problems: list[Finding]) -> str:
     uncovered = sum(
         finding.kind == "dispatch" and finding.site_id is None for finding in findings
     )
+    unparsed = sum(finding.kind == "syntax_error" for finding in findings)
     verdict = "FAILED" if problems else "ok"
     return (
         f"{verdict}: {dispatches} dispatch(es), {uncovered} not covered, "
-        f"{old} old-pattern call(s)"
+        f"{old} old-pattern call(s), {unparsed} file(s) that cannot be parsed"
     )

@@ -159,3 +159,20 @@ def test_scan_command_rejects_missing_path(capsys: pytest.CaptureFixture[str]) -
     # THEN
     assert code == 2
     assert "'/no/such/folder' not found" in capsys.readouterr().err
+
+
+def test_scan_command_rejects_non_python_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a file that is not Python source
+    path = tmp_path / "results.json"
+    path.write_text("{")
+
+    # WHEN it is scanned
+    exit_code = main(["scan", str(path)])
+
+    # THEN the command exits 2 naming the file and the fix
+    assert exit_code == 2
+    error = capsys.readouterr().err
+    assert "results.json" in error
+    assert "not a Python file" in error
