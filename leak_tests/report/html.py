@@ -68,6 +68,7 @@ def render_html(document: dict[str, Any], comparison: Comparison | None = None) 
         "bursts": document.get("bursts") or [],
         "timings": views.timings(document),
         "soak_charts": views.soak_charts(document),
+        "soak_rows": views.soak_rows(document),
         "versions": versions,
         "version_rows": (
             views.version_table(document, versions) if len(versions) > 1 else []

@@ -278,3 +278,42 @@ def trend_chart(trend: list[dict[str, Any]]) -> str | None:
         x_label="run (oldest to newest)",
         y_label="scenarios",
     )
+
+
+def soak_rows(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Summarise each soaked pattern: verdicts, peaks, latency and deliveries."""
+    soak = document.get("soak") or {}
+    rows = []
+    for pattern, summary in sorted((soak.get("patterns") or {}).items()):
+        peaks = summary.get("high_watermarks") or {}
+        final = summary.get("final") or {}
+        traffic = summary.get("traffic") or {}
+        latency = traffic.get("latency") or {}
+        delivery = summary.get("delivery") or {}
+        verdicts = summary.get("verdicts") or {}
+        rows.append(
+            {
+                "pattern": pattern,
+                "verdict": str(summary.get("verdict", "")),
+                "series": ", ".join(
+                    f"{name} {item.get('verdict', '')}"
+                    for name, item in sorted(verdicts.items())
+                ),
+                "rss": f"{_mib(peaks.get('rss'))} / {_mib(final.get('rss'))}",
+                "threads": f"{peaks.get('threads', '')} / {final.get('threads', '')}",
+                "fds": f"{peaks.get('fds', '')} / {final.get('fds', '')}",
+                "latency": f"{latency.get('p50_ms', '')} / {latency.get('p99_ms', '')}",
+                "rps": traffic.get("rps", ""),
+                "errors": traffic.get("errors", ""),
+                "delivered": f"{delivery.get('delivered_messages', '')} of "
+                f"{delivery.get('expected_messages', '')}",
+                "lost": delivery.get("lost", ""),
+            }
+        )
+    return rows
+
+
+def _mib(value: Any) -> str:
+    if not isinstance(value, (int, float)):
+        return ""
+    return f"{value / 1024 / 1024:.1f} MiB"
