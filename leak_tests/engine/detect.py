@@ -53,7 +53,7 @@ with ``controls.event_loop_job`` over 2,000 calls on a 2-core Linux machine."""
 MIN_PROCESS_MEMORY_GROWTH = 8 * 1024 * 1024
 """Smallest rise of RSS or USS over the measured phase that can count as a leak.
 
-Process memory also holds tracemalloc's own tables, which grow with the number of
+Process memory also contains tracemalloc's own tables, which grow with the number of
 live traces, and allocator arenas that are kept once touched. Clean jobs of the
 leak matrix (aiosmtplib, httpx) raised RSS by 1.2 to 2.1 MiB over runs of 300
 calls, a slope of 4 to 7 KiB per call that the per-call floor alone calls a leak.
@@ -178,8 +178,8 @@ def measure_growth(
     A one-off step (an interval rising ``STEP_FACTOR`` times more than the median
     interval) is first taken out of the series. Growth then needs three things.
     The Theil-Sen slope reaches the threshold. Both halves of the run rise, by at
-    least 1 for exact counts and by a slope at or over the threshold otherwise;
-    for bytes and blocks the second half also keeps ``MIN_HALF_RATIO`` of the
+    least 1 for exact counts and by a slope at or over the threshold otherwise.
+    For bytes and blocks the second half also keeps ``MIN_HALF_RATIO`` of the
     first half's slope. At least ``MIN_NON_NEGATIVE_SHARE`` of the intervals do
     not fall. Fewer than
     three readings cannot tell a step from growth and never count as growing.
