@@ -1,7 +1,7 @@
 """A local SMTP peer on aiosmtpd that stores what it receives.
 
 Run ``python -m devservers.smtp [--port N] [--control-port N]``. Each stored
-message is ``{"to", "from", "subject", "text", "html"}``, where ``to`` holds the
+message is ``{"to", "from", "subject", "text", "html"}``, where ``to`` contains the
 envelope recipients joined by ", ". Behaviour: ``slow`` stalls before responding to
 EHLO or HELO, ``reject`` responds to DATA with 550 (or ``status``), and ``drop``
 closes each connection before the greeting.

@@ -26,7 +26,7 @@ class OutputError(LeakTestsError):
 
 
 class PeerServerError(LeakTestsError):
-    """A local SMTP or WhatsApp server failed to start or to answer."""
+    """A local SMTP or WhatsApp server failed to start or to respond."""
 
 
 class RegressionFound(LeakTestsError):

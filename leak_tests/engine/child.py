@@ -1,7 +1,7 @@
 """Child-process entry point of ``measure_isolated``.
 
 Run as ``python -m leak_tests.engine.child REQUEST_JSON RESULT_PATH``. The request
-holds ``factory``, ``factory_kwargs``, ``memory_limit`` and ``measure_kwargs``.
+contains ``factory``, ``factory_kwargs``, ``memory_limit`` and ``measure_kwargs``.
 The child writes ``Result.to_dict()`` as JSON to ``RESULT_PATH`` and exits 0,
 also when the factory cannot be resolved or raises; the parent reports anything
 else (a crash, a signal, a missing file) itself.

@@ -85,9 +85,9 @@ class _Run:
         that events of the warm-up calls, including those the collection
         itself sets off, stay out of the measured phase.
         """
-        # The probes allocate while reading; an automatic collection set off
-        # by them would release garbage-held fds and loops before the fd and
-        # object probes see them, so the as-found read runs with gc paused.
+        # The probes allocate while reading. An automatic collection set off by
+        # them would release garbage-held fds and loops before the fd and object
+        # probes see them, so the as-found read runs with gc paused.
         was_enabled = gc.isenabled()
         gc.disable()
         try:

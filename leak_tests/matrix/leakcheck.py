@@ -145,9 +145,11 @@ def _measure_all(
 
 
 def _stop_workers(executor: ThreadPoolExecutor) -> None:
-    """Cancel queued work and end the children of running work, so that the
-    worker threads return promptly; without this, leaving the executor would
-    wait for every queued scenario."""
+    """Cancel queued work and end the children of running work.
+
+    The worker threads then return promptly. Without this, leaving the executor
+    would wait for every queued scenario.
+    """
     executor.shutdown(wait=False, cancel_futures=True)
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while time.monotonic() < deadline:
