@@ -1,16 +1,25 @@
-"""Wall time of ``make leakcheck`` and of a one-job run, as a markdown section.
+"""Wall time of ``make leakcheck`` and of one-job runs, as a markdown section.
 
 Usage: ``.venv/bin/python benchmarks/leakcheck_walltime.py [--iterations N]
-[--jobs1-iterations N] [--out DIR]``. The first run is ``make leakcheck`` with
-its defaults unless ``--iterations`` is given. The second is
-``python -m leak_tests run --jobs 1`` with ``--jobs1-iterations`` measured calls
-per ``ok`` scenario, 200 by default. Reports
-go to ``--out`` (a temporary folder by default), so ``reports/`` is left alone.
+[--compare-sites LIST] [--skip-full] [--out DIR]``.
+
+Three runs, one after another so they never share the CPUs:
+
+1. ``make leakcheck`` with its defaults (``--iterations`` overrides the calls per
+   ``ok`` scenario);
+2. ``python -m leak_tests run --jobs 1`` on ``--compare-sites`` (``vendor_invite``
+   by default) with every other option at its default;
+3. the same selection with ``--jobs 2``, so that the one-job figure is read as a
+   ratio measured in the same session.
+
+Reports go to ``--out`` (a temporary folder by default), so ``reports/`` is left
+alone. Each run's scenario durations are read back from its ``leakcheck.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import subprocess
@@ -18,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,37 +39,66 @@ def timed(command: list[str]) -> tuple[float, int]:
     return time.perf_counter() - started, completed.returncode
 
 
+def scenario_seconds(out: Path) -> tuple[int, float]:
+    """Return the number of scenarios in ``out`` and their summed durations."""
+    try:
+        document: dict[str, Any] = json.loads(
+            (out / "leakcheck.json").read_text(encoding="utf-8")
+        )
+    except (OSError, ValueError):
+        return 0, 0.0
+    scenarios = document.get("scenarios") or []
+    return len(scenarios), sum(float(s.get("duration_s") or 0) for s in scenarios)
+
+
+def row(label: str, jobs: int, seconds: float, code: int, out: Path) -> str:
+    count, summed = scenario_seconds(out)
+    return (
+        f"| {label} | {jobs} | {seconds / 60:.1f} min | {count} "
+        f"| {summed / 60:.1f} min | {code} |"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--iterations", type=int, default=None)
-    parser.add_argument("--jobs1-iterations", type=int, default=200)
+    parser.add_argument("--compare-sites", default="vendor_invite")
+    parser.add_argument("--skip-full", action="store_true")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="leakcheck-walltime-"))
 
-    make = ["make", "leakcheck", f"LEAK_ARGS=--out {out / 'default'}"]
-    if args.iterations:
-        make.append(f"ITERATIONS={args.iterations}")
-    default_s, default_code = timed(make)
-    jobs1 = [
-        sys.executable, "-m", "leak_tests", "run", "--jobs", "1",
-        "--iterations", str(args.jobs1_iterations), "--out", str(out / "jobs1"),
-    ]  # fmt: skip
-    jobs1_s, jobs1_code = timed(jobs1)
+    rows = []
+    if not args.skip_full:
+        make = ["make", "leakcheck", f"LEAK_ARGS=--out {out / 'default'}"]
+        if args.iterations:
+            make.append(f"ITERATIONS={args.iterations}")
+        seconds, code = timed(make)
+        calls = args.iterations or "2000 (default)"
+        rows.append(
+            row(f"`make leakcheck`, {calls} calls", 2, seconds, code, out / "default")
+        )
+    for jobs in (1, 2):
+        folder = out / f"jobs{jobs}"
+        command = [
+            sys.executable, "-m", "leak_tests", "run", "--jobs", str(jobs),
+            "--sites", args.compare_sites, "--out", str(folder),
+        ]  # fmt: skip
+        seconds, code = timed(command)
+        label = f"`run --sites {args.compare_sites}`, defaults"
+        rows.append(row(label, jobs, seconds, code, folder))
 
-    ok_iterations = args.iterations or "2000 (default)"
     lines = [
         "## Wall time of `make leakcheck`",
         "",
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"{platform.platform()}; script `benchmarks/leakcheck_walltime.py`.",
+        f"{platform.platform()}; `benchmarks/leakcheck_walltime.py`, reports in "
+        f"`{out}`. Scenario time is the sum of the scenarios' own durations, the "
+        "time one job at a time would spend on them.",
         "",
-        "| run | ok iterations | jobs | wall time | exit |",
-        "| --- | --- | --- | --- | --- |",
-        f"| `make leakcheck` | {ok_iterations} | {os.cpu_count()} "
-        f"| {default_s / 60:.1f} min | {default_code} |",
-        f"| `run --jobs 1` | {args.jobs1_iterations} | 1 "
-        f"| {jobs1_s / 60:.1f} min | {jobs1_code} |",
+        "| run | jobs | wall time | scenarios | scenario time | exit |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        *rows,
     ]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0

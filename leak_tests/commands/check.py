@@ -16,6 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from leak_tests.commands.arguments import (
+    MAX_CALLS,
+    MAX_CHECKPOINTS,
+    count_type,
+    seconds_type,
+)
 from leak_tests.engine.isolation import measure_isolated
 from leak_tests.engine.result import ProbeKind, ProbeResult, Result, Verdict
 from leak_tests.engine.target import resolve_target
@@ -35,45 +41,8 @@ if TYPE_CHECKING:
 DEFAULT_FAIL_ON = "leak,gc_dependent,cleanup_skipped,error,timeout"
 MAX_WIDTH = 100
 """Width of the printed table and text, in columns, whatever the terminal."""
-MAX_ITERATIONS = 10_000_000
-MAX_CHECKPOINTS = 1000
 ATTRIBUTION_ROWS = 5
 """Entries of each attribution list printed; the JSON keeps them all."""
-
-
-def count_type(name: str, minimum: int, maximum: int) -> Callable[[str], int]:
-    """Return an argparse type for whole numbers from ``minimum`` to ``maximum``."""
-
-    def convert(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"invalid {name} {text!r}: give a whole number"
-            ) from None
-        if not minimum <= value <= maximum:
-            raise argparse.ArgumentTypeError(
-                f"invalid {name} {text!r}: give a number from {minimum:,} to "
-                f"{maximum:,}"
-            )
-        return value
-
-    return convert
-
-
-def positive_seconds(text: str) -> float:
-    """Parse a timeout in seconds: a number above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"invalid timeout {text!r}: give a number of seconds"
-        ) from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(
-            f"invalid timeout {text!r}: give a number of seconds above 0"
-        )
-    return value
 
 
 def verdict_list(text: str) -> frozenset[Verdict]:
@@ -106,13 +75,13 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--iterations",
-        type=count_type("iterations", 1, MAX_ITERATIONS),
+        type=count_type("iterations", 1, MAX_CALLS),
         default=2000,
         help="measured calls (default: 2000)",
     )
     parser.add_argument(
         "--warmup",
-        type=count_type("warm-up", 0, MAX_ITERATIONS),
+        type=count_type("warm-up", 0, MAX_CALLS),
         default=100,
         help="calls before measuring, not counted (default: 100)",
     )
@@ -124,7 +93,7 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=positive_seconds,
+        type=seconds_type("timeout"),
         default=600.0,
         help="limit of the whole measurement, in seconds (default: 600)",
     )

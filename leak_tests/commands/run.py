@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import sys
 from pathlib import Path
@@ -16,6 +15,13 @@ from leak_tests.catalog.names import (
     PATTERNS,
     SITE_IDS,
 )
+from leak_tests.commands.arguments import (
+    MAX_CALLS,
+    MAX_CHECKPOINTS,
+    MAX_SECONDS,
+    count_type,
+    seconds_type,
+)
 from leak_tests.errors import UsageError
 from leak_tests.matrix import settings as defaults
 from leak_tests.matrix.plan import (
@@ -27,10 +33,13 @@ from leak_tests.matrix.plan import (
 )
 from leak_tests.matrix.settings import MatrixSettings
 
-MAX_CALLS = 1_000_000
-"""Largest call count an option takes: at 30 ms per call, over eight hours."""
-MAXIMUMS = {"--checkpoints": 1_000, "--jobs": 64, "--burst-size": 5_000}
-MAX_SECONDS = 86_400.0
+MAXIMUMS = {
+    "--checkpoints": MAX_CHECKPOINTS,
+    "--jobs": 64,
+    "--burst-size": 5_000,
+    "--pool-workers": 1_000,
+}
+MINIMUMS = {"--warmup": 0, "--fault-warmup": 0, "--checkpoints": 2}
 MIB = 1024 * 1024
 MAX_MEMORY_MIB = 1024 * 1024
 """1 TiB: more than any machine the harness runs on."""
@@ -108,9 +117,10 @@ def _add_figures(parser: argparse.ArgumentParser) -> None:
     }
     for option, (count, text) in integers.items():
         limit = MAXIMUMS.get(option, MAX_CALLS)
+        name = option.removeprefix("--").replace("-", " ")
         parser.add_argument(
             option,
-            type=functools.partial(_bounded_int, maximum=limit),
+            type=count_type(name, MINIMUMS.get(option, 1), limit),
             default=count,
             help=f"{text} ({count}, at most {limit:,})",
         )
@@ -125,7 +135,7 @@ def _add_figures(parser: argparse.ArgumentParser) -> None:
     for option, (default, text) in seconds.items():
         parser.add_argument(
             option,
-            type=_positive_float,
+            type=seconds_type(option.removeprefix("--").replace("-", " ")),
             default=default,
             help=f"{text} ({default}, at most {MAX_SECONDS:,.0f})",
         )
@@ -135,36 +145,12 @@ def _add_figures(parser: argparse.ArgumentParser) -> None:
     default_mib = defaults.DEFAULT_MEMORY_LIMIT // MIB
     parser.add_argument(
         "--memory-limit",
-        type=functools.partial(_bounded_int, maximum=MAX_MEMORY_MIB),
+        type=count_type("memory limit", 1, MAX_MEMORY_MIB),
         default=default_mib,
         metavar="MIB",
         help=f"address space each scenario's child process may map, in MiB "
         f"({default_mib}, at most {MAX_MEMORY_MIB:,})",
     )
-
-
-def _bounded_int(text: str, *, maximum: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid integer {text!r}") from None
-    if not 1 <= value <= maximum:
-        raise argparse.ArgumentTypeError(
-            f"must be between 1 and {maximum:,}, got {text!r}"
-        )
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
-    if not 0 < value <= MAX_SECONDS:
-        raise argparse.ArgumentTypeError(
-            f"must be above 0 and at most {MAX_SECONDS:,.0f}, got {text!r}"
-        )
-    return value
 
 
 def scenarios_from_args(args: argparse.Namespace) -> list[ScenarioSpec]:

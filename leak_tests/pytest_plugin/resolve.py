@@ -14,13 +14,8 @@ from typing import Any
 
 import pytest
 
-from leak_tests.commands.check import (
-    DEFAULT_FAIL_ON,
-    MAX_CHECKPOINTS,
-    MAX_ITERATIONS,
-    count_type,
-    verdict_list,
-)
+from leak_tests.commands.arguments import MAX_CALLS, MAX_CHECKPOINTS, count_type
+from leak_tests.commands.check import DEFAULT_FAIL_ON, verdict_list
 from leak_tests.engine.result import Verdict
 from leak_tests.errors import UsageError
 
@@ -43,13 +38,13 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "leak_iterations",
-        count_type("iterations", 1, MAX_ITERATIONS),
+        count_type("iterations", 1, MAX_CALLS),
         "1000",
         "measured calls per leak check",
     ),
     Setting(
         "leak_warmup",
-        count_type("warm-up", 0, MAX_ITERATIONS),
+        count_type("warm-up", 0, MAX_CALLS),
         "100",
         "calls before measuring, not counted",
     ),

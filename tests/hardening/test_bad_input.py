@@ -38,7 +38,7 @@ def test_run_rejects_unknown_filter(option: str, value: str, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "abc", "1.5", ""])
-@pytest.mark.parametrize("option", ["--iterations", "--warmup", "--jobs"])
+@pytest.mark.parametrize("option", ["--iterations", "--fault-iterations", "--jobs"])
 def test_run_rejects_bad_count(option: str, value: str) -> None:
     # GIVEN a zero, negative or non-integer count
     # WHEN run is started with it
@@ -46,6 +46,16 @@ def test_run_rejects_bad_count(option: str, value: str) -> None:
 
     # THEN argparse exits 2 naming the option and the value
     assert_usage_error(completed, option, repr(value))
+
+
+@pytest.mark.parametrize("option", ["--warmup", "--fault-warmup"])
+def test_run_rejects_negative_warmup(option: str) -> None:
+    # GIVEN a negative warm-up count (zero is allowed: measure from the first call)
+    # WHEN run is started with it
+    completed = call_cli("run", option, "-1")
+
+    # THEN argparse exits 2 naming the option and the value
+    assert_usage_error(completed, option, "'-1'")
 
 
 @pytest.mark.slow

@@ -1,6 +1,9 @@
+import argparse
+
 import pytest
 
 from leak_tests.cli import build_parser, main
+from leak_tests.commands.arguments import MAX_CALLS, seconds_type
 from leak_tests.commands.run import scenarios_from_args, settings_from_args
 from leak_tests.matrix.settings import DEFAULT_FAULT_ITERATIONS, DEFAULT_ITERATIONS
 
@@ -93,7 +96,8 @@ def test_run_help_hides_test_only_option(capsys: pytest.CaptureFixture[str]) -> 
     ("option", "value"),
     [
         ("--iterations", "99999999999999999999"),
-        ("--warmup", "1000001"),
+        ("--warmup", "10000001"),
+        ("--pool-workers", "1001"),
         ("--jobs", "65"),
         ("--burst-size", "5001"),
         ("--timeout", "inf"),
@@ -110,3 +114,33 @@ def test_run_rejects_values_over_limit(
     # THEN the error names the option before anything is measured
     assert raised.value.code == 2
     assert option in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["run"], ["check", "os:getcwd"]])
+@pytest.mark.parametrize(
+    ("option", "largest"), [("--iterations", MAX_CALLS), ("--warmup", MAX_CALLS)]
+)
+def test_run_and_check_share_count_limits(
+    command: list[str], option: str, largest: int
+) -> None:
+    # GIVEN the two commands that take call counts
+    parser = build_parser()
+
+    # WHEN each is given the largest count, then one more
+    accepted = parser.parse_args([*command, option, str(largest)])
+    with pytest.raises(SystemExit) as raised:
+        parser.parse_args([*command, option, str(largest + 1)])
+
+    # THEN both take the same range
+    assert getattr(accepted, option.removeprefix("--")) == largest
+    assert raised.value.code == 2
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "86401", "soon"])
+def test_seconds_options_reject_values_out_of_range(value: str) -> None:
+    # GIVEN a seconds option of each command
+    convert = seconds_type("timeout")
+
+    # WHEN / THEN each bad value is refused with its text in the message
+    with pytest.raises(argparse.ArgumentTypeError, match=repr(value)):
+        convert(value)

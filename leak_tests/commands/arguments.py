@@ -1,0 +1,59 @@
+"""Option types and limits shared by every command, so each count reads the same.
+
+``run``, ``check`` and the pytest plugin take the same limits and print the same
+message for a value out of range: the option's name, the value given and the
+range to give instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+
+MAX_CALLS = 10_000_000
+"""Largest call or warm-up count: about 100 s of an empty callable, and more
+than a day of a notification job, which the timeouts end first."""
+MAX_CHECKPOINTS = 1_000
+MAX_SECONDS = 86_400.0
+"""Longest timeout or delay an option takes: one day."""
+
+
+def count_type(name: str, minimum: int, maximum: int) -> Callable[[str], int]:
+    """Return an argparse type for whole numbers from ``minimum`` to ``maximum``."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"invalid {name} {text!r}: give a whole number"
+            ) from None
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"invalid {name} {text!r}: give a number from {minimum:,} to "
+                f"{maximum:,}"
+            )
+        return value
+
+    return convert
+
+
+def seconds_type(name: str) -> Callable[[str], float]:
+    """Return an argparse type for seconds above 0 and at most ``MAX_SECONDS``."""
+
+    def convert(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"invalid {name} {text!r}: give a number of seconds"
+            ) from None
+        if math.isnan(value) or not 0 < value <= MAX_SECONDS:
+            raise argparse.ArgumentTypeError(
+                f"invalid {name} {text!r}: give a number of seconds above 0 and "
+                f"at most {MAX_SECONDS:,.0f}"
+            )
+        return value
+
+    return convert
