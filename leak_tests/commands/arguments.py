@@ -12,11 +12,11 @@ import math
 from collections.abc import Callable
 
 MAX_CALLS = 10_000_000
-"""Largest call or warm-up count: about 100 s of an empty callable, and more
-than a day of a notification job, which the timeouts end first."""
+"""Maximum call or warm-up count. Counts this high end at the command's timeout
+before they finish unless each call is very short."""
 MAX_CHECKPOINTS = 1_000
 MAX_SECONDS = 86_400.0
-"""Longest timeout or delay an option takes: one day."""
+"""Maximum timeout or delay an option takes: one day."""
 
 
 def count_type(name: str, minimum: int, maximum: int) -> Callable[[str], int]:

@@ -10,7 +10,7 @@ from typing import Any
 from leak_tests.errors import RegressionFound
 from leak_tests.report import load_benchmark_timings, load_document, write_reports
 from leak_tests.report.baseline import Comparison
-from leak_tests.report.summary import headline
+from leak_tests.report.summary import document_headline
 
 
 def add_parser(subparsers: Any) -> None:
@@ -72,7 +72,7 @@ def print_outcome(
     document: dict[str, Any], out_dir: Path, comparison: Comparison | None
 ) -> None:
     """Write the headline, the report paths and the comparison notes to stdout."""
-    sys.stdout.write(f"{headline(document['scenarios'])}\n")
+    sys.stdout.write(f"{document_headline(document)}\n")
     sys.stdout.write(f"wrote {out_dir / 'leakcheck.json'}\n")
     sys.stdout.write(f"wrote {out_dir / 'leakcheck.html'}\n")
     if comparison is None:

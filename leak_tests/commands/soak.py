@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -92,8 +94,12 @@ def run(args: argparse.Namespace) -> int:
     from leak_tests.soak.document import summary_lines, write_soak
 
     settings = settings_from_args(args)
+    started_at = datetime.now(timezone.utc)
+    started = time.monotonic()
     soak = run_soak(settings, progress=sys.stderr)
-    path = write_soak(soak, args.out)
+    path = write_soak(
+        soak, args.out, started_at=started_at, duration_s=time.monotonic() - started
+    )
     _write(sys.stdout, summary_lines(soak))
     sys.stdout.write(f"reports written to {path.parent}\n")
     return soak_exit_code(soak, sys.stderr)

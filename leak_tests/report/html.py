@@ -17,7 +17,7 @@ from leak_tests.report import views
 from leak_tests.report.atomic import atomic_write
 from leak_tests.report.baseline import Comparison
 from leak_tests.report.merge import python_versions
-from leak_tests.report.summary import build_scorecard, headline
+from leak_tests.report.summary import build_scorecard, document_headline
 from leak_tests.report.terminal import VERDICT_COLOURS, VERDICT_HELP, verdict_word
 
 HTML_NAME = "leakcheck.html"
@@ -60,7 +60,7 @@ def render_html(document: dict[str, Any], comparison: Comparison | None = None) 
     context = {
         "document": document,
         "title": _title(document),
-        "headline": headline(document["scenarios"]),
+        "headline": document_headline(document),
         "banners": views.banners(document),
         "scorecard": build_scorecard(document["scenarios"], regressions=regressed),
         "sites": views.site_sections(document),
@@ -101,6 +101,14 @@ def _title(document: dict[str, Any]) -> str:
     return "Leak check of the notification call sites"
 
 
+def _duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "not recorded"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds:.0f} s ({seconds / 60:.1f} min)"
+
+
 def _environment_rows(document: dict[str, Any]) -> list[tuple[str, str]]:
     env = document.get("environment") or {}
     packages = ", ".join(
@@ -114,7 +122,7 @@ def _environment_rows(document: dict[str, Any]) -> list[tuple[str, str]]:
         ("packages", packages),
         ("git", f"{env.get('git_branch') or '?'} @ {env.get('git_commit') or '?'}"),
         ("started", str(env.get("started_at", ""))),
-        ("duration", f"{env.get('duration_s') or 0:.0f} s"),
+        ("duration", _duration_text(env.get("duration_s"))),
     ]
     rows += [(f"setting {k}", str(v)) for k, v in sorted(document["settings"].items())]
     for source in document.get("merged_from") or []:

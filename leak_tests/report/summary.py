@@ -46,6 +46,30 @@ def pattern_name(pattern: str | None) -> str:
     return PATTERN_NAMES.get(pattern or "", pattern or "unlabelled")
 
 
+def document_headline(document: Mapping[str, Any]) -> str:
+    """Summarise the scenarios' verdicts and, when there is one, the soak's."""
+    soak = soak_headline(document.get("soak") or {})
+    if document.get("scenarios") or not soak:
+        scenarios = headline(document.get("scenarios") or [])
+        return f"{scenarios}; {soak}" if soak else scenarios
+    return soak
+
+
+def soak_headline(soak: Mapping[str, Any]) -> str:
+    """Return the soak's verdict per pattern, or ``""`` when there is no soak.
+
+    Example: ``soak: fixed helper clean; old pattern retained``.
+    """
+    patterns = soak.get("patterns") or {}
+    if not patterns:
+        return ""
+    parts = [
+        f"{pattern_name(name)} {verdict_word(str(summary.get('verdict')))}"
+        for name, summary in patterns.items()
+    ]
+    return "soak: " + "; ".join(parts)
+
+
 def headline(scenarios: Iterable[Mapping[str, Any]]) -> str:
     """Summarise verdicts per pattern in one line.
 

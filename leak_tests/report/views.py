@@ -216,6 +216,8 @@ def timings(document: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 SOAK_FIELDS = ("rss", "uss", "threads", "fds", "connections")
+SOAK_UNITS = {"rss": ("MiB", 2**20), "uss": ("MiB", 2**20)}
+"""Unit and divisor of each soak field drawn in other than its raw count."""
 
 
 def soak_charts(document: Mapping[str, Any]) -> list[str]:
@@ -224,8 +226,9 @@ def soak_charts(document: Mapping[str, Any]) -> list[str]:
     samples: Mapping[str, list[Mapping[str, Any]]] = soak.get("samples") or {}
     figures = []
     for index, metric in enumerate(SOAK_FIELDS):
+        unit, divisor = SOAK_UNITS.get(metric, ("", 1))
         series = {
-            pattern: [(float(s["t_s"]), s.get(metric)) for s in rows]
+            pattern: [(float(s["t_s"]), _scaled(s.get(metric), divisor)) for s in rows]
             for pattern, rows in samples.items()
             if any(s.get(metric) is not None for s in rows)
         }
@@ -236,10 +239,14 @@ def soak_charts(document: Mapping[str, Any]) -> list[str]:
                     series,
                     chart_id=f"soak{index}",
                     x_label="seconds",
-                    y_label=metric,
+                    y_label=f"{metric} ({unit})" if unit else metric,
                 )
             )
     return figures
+
+
+def _scaled(value: Any, divisor: float) -> float | None:
+    return None if value is None else float(value) / divisor
 
 
 def version_table(

@@ -21,20 +21,29 @@ Shape of the ``soak`` section (plain JSON)::
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from leak_tests.engine.result import SCHEMA_VERSION
 from leak_tests.report import load_document, write_reports
-from leak_tests.report.document import finite
+from leak_tests.report.document import collect_environment, finite
 
 REPORT_NAME = "leakcheck.json"
 
 
 def soak_document(
-    soak: dict[str, Any], existing: dict[str, Any] | None
+    soak: dict[str, Any],
+    existing: dict[str, Any] | None,
+    *,
+    started_at: datetime | None = None,
+    duration_s: float | None = None,
 ) -> dict[str, Any]:
-    """Return ``existing`` with its ``soak`` section replaced, or a new document."""
+    """Return ``existing`` with its ``soak`` section replaced, or a new document.
+
+    A new document's environment block records ``started_at`` and ``duration_s``
+    of the soak; an existing document keeps the environment of its own run.
+    """
     if existing is not None:
         document = dict(existing)
     else:
@@ -44,12 +53,21 @@ def soak_document(
             "partial": False,
             "settings": {"soak": soak["settings"]},
             "scenarios": [],
+            "environment": collect_environment(
+                started_at=started_at, duration_s=duration_s
+            ),
         }
     document["soak"] = finite(soak)
     return document
 
 
-def write_soak(soak: dict[str, Any], out_dir: Path) -> Path:
+def write_soak(
+    soak: dict[str, Any],
+    out_dir: Path,
+    *,
+    started_at: datetime | None = None,
+    duration_s: float | None = None,
+) -> Path:
     """Write the soak into ``out_dir``'s run document; return the JSON path.
 
     An existing ``leakcheck.json`` there is read, validated and kept, with its
@@ -57,7 +75,10 @@ def write_soak(soak: dict[str, Any], out_dir: Path) -> Path:
     """
     path = out_dir / REPORT_NAME
     existing = load_document(path) if path.exists() else None
-    write_reports(soak_document(soak, existing), out_dir)
+    document = soak_document(
+        soak, existing, started_at=started_at, duration_s=duration_s
+    )
+    write_reports(document, out_dir)
     return path
 
 

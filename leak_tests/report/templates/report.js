@@ -2,7 +2,9 @@
 (function () {
   const data = JSON.parse(document.getElementById("page-data").textContent);
   const notClean = data.scenarios.filter((s) => s.verdict !== "clean").length;
-  document.title = document.title + " (" + notClean + " of " + data.scenarios.length + " not clean)";
+  if (data.scenarios.length) {
+    document.title = document.title + " (" + notClean + " of " + data.scenarios.length + " not clean)";
+  }
   const toggle = document.getElementById("only-not-clean");
   if (toggle) {
     toggle.addEventListener("change", function () {
