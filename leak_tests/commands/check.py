@@ -22,8 +22,9 @@ from leak_tests.commands.arguments import (
     count_type,
     seconds_type,
 )
+from leak_tests.engine import detect
 from leak_tests.engine.isolation import measure_isolated
-from leak_tests.engine.result import ProbeKind, ProbeResult, Result, Verdict
+from leak_tests.engine.result import ProbeKind, ProbeResult, Result, Status, Verdict
 from leak_tests.engine.target import resolve_target
 from leak_tests.errors import OutputError, UsageError
 from leak_tests.report.terminal import VERDICT_STYLES
@@ -103,6 +104,12 @@ def add_parser(subparsers: Any) -> None:
         help="pause the garbage collector between checkpoints",
     )
     parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="first measure an empty callable with the same settings and judge "
+        "the target against the noise it shows, instead of the default floors",
+    )
+    parser.add_argument(
         "--json", type=Path, metavar="FILE", help="also write the result as JSON"
     )
     parser.add_argument(
@@ -133,22 +140,42 @@ def run(args: argparse.Namespace) -> int:
     if args.json is not None:
         _check_writable(args.json)
 
+    settings = {
+        "timeout": args.timeout,
+        "iterations": args.iterations,
+        "warmup": args.warmup,
+        "checkpoints": args.checkpoints,
+        "pause_gc": args.pause_gc,
+    }
+    noise_floor = _calibrated_floor(settings) if args.calibrate else None
     result = measure_isolated(
         f"{__name__}:build_target",
         factory_kwargs={"target": target},
-        timeout=args.timeout,
-        iterations=args.iterations,
-        warmup=args.warmup,
-        checkpoints=args.checkpoints,
-        pause_gc=args.pause_gc,
         name=args.target,
+        **settings,
     )
     result.target = args.target
+    if noise_floor is not None:
+        result = detect.judge(result, noise_floor=noise_floor)
+        result.extra["noise_floor"] = noise_floor
 
     if args.json is not None:
         write_json(result, args.json)
     render_result(result, _console(sys.stdout))
     return 1 if result.verdict in failing_verdicts(result, args.fail_on) else 0
+
+
+def _calibrated_floor(settings: dict[str, Any]) -> dict[str, float]:
+    """Measure the empty control with ``settings``; return its noise per call."""
+    from leak_tests.engine.controls import find_control, run_control
+
+    empty = run_control(find_control("empty"), **settings)
+    if empty.status is not Status.OK:
+        raise UsageError(
+            f"--calibrate failed: the empty callable ended with {empty.status.value} "
+            f"({empty.error}); raise --timeout or leave out --calibrate"
+        )
+    return detect.calibrate_noise_floor(empty)
 
 
 def failing_verdicts(result: Result, fail_on: frozenset[Verdict]) -> set[Verdict]:
@@ -199,6 +226,11 @@ def render_result(result: Result, console: Console) -> None:
         end = start + len(result.verdict.value)
         summary.stylize(VERDICT_STYLES[result.verdict.value], start, end)
     console.print(summary)
+    if "noise_floor" in result.extra:
+        console.print(
+            "judged against the noise of an empty callable measured in this run",
+            highlight=False,
+        )
     for line in attribution_lines(result):
         console.print(line, highlight=False, markup=False)
 

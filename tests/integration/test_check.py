@@ -217,3 +217,21 @@ def test_check_rejects_unwritable_json_folder(
     # THEN it exits 2 before measuring
     assert code == 2
     assert "is missing or not writable" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("name", "verdict"), [("clean", "clean"), ("leaky", "leak")])
+def test_check_calibrate_judges_with_run_floor(
+    targets: Path, name: str, verdict: str
+) -> None:
+    # GIVEN a clean callable and one keeping an fd per call
+    # WHEN each is checked with --calibrate
+    done = run_check(
+        f"targets.py:{name}", *QUICK, "--calibrate", "--json", "out.json",
+        cwd=targets.parent,
+    )  # fmt: skip
+
+    # THEN the verdict is unchanged and the JSON keeps the floor it used
+    document = json.loads((targets.parent / "out.json").read_text())
+    assert document["verdict"] == verdict, done.stdout
+    assert "traced_bytes" in document["extra"]["noise_floor"]
+    assert "noise of an empty callable" in done.stdout
