@@ -50,6 +50,7 @@ def merge_documents(runs: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
             scenarios.append({**scenario, "python": python})
         _merge_extras(merged, document)
         merged["merged_from"].append(_source(path, document))
+    merged["soak"] = _merge_soaks(runs)
     return merged
 
 
@@ -76,8 +77,31 @@ def _merge_extras(merged: dict[str, Any], document: dict[str, Any]) -> None:
     for key in ("bursts", "timings"):
         for row in document.get(key) or []:
             merged[key].append({"python": python, **row})
-    if document.get("soak") and merged["soak"] is None:
-        merged["soak"] = document["soak"]
+
+
+def _merge_soaks(runs: list[tuple[Path, dict[str, Any]]]) -> dict[str, Any] | None:
+    """Return the one soak section, or every soak with its patterns labelled.
+
+    When several files contain a soak, each pattern becomes ``fixed (file name,
+    Python 3.12)`` so that every soak keeps its own row, series and verdict.
+    """
+    soaks = [(path, document) for path, document in runs if document.get("soak")]
+    if len(soaks) <= 1:
+        return soaks[0][1]["soak"] if soaks else None
+    merged: dict[str, Any] = {
+        "settings": soaks[0][1]["soak"].get("settings"),
+        "samples": {},
+        "patterns": {},
+    }
+    for path, document in soaks:
+        python = document["environment"].get("python", "?")
+        for pattern, summary in (document["soak"].get("patterns") or {}).items():
+            label = f"{pattern} ({path.parent.name or path.name}, Python {python})"
+            merged["patterns"][label] = summary
+            samples = (document["soak"].get("samples") or {}).get(pattern)
+            if samples is not None:
+                merged["samples"][label] = samples
+    return merged
 
 
 def _source(path: Path, document: dict[str, Any]) -> dict[str, Any]:

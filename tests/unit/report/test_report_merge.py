@@ -73,3 +73,25 @@ def test_merge_marks_partial_when_any_shard_partial() -> None:
 
     # THEN the merged run is partial
     assert merged["partial"] is True
+
+
+def test_merge_keeps_every_soak(tmp_path: Path) -> None:
+    # GIVEN two runs on different Pythons that each contain a soak of "fixed"
+    runs = []
+    for folder, python in (("py310", "3.10.13"), ("py312", "3.12.1")):
+        document = make_document(sites=SITE, python=python)
+        document["soak"] = {
+            "settings": {"duration": 60},
+            "samples": {"fixed": [{"t_s": 0.0, "rss": 1.0}]},
+            "patterns": {"fixed": {"verdict": "clean"}},
+        }
+        runs.append((Path(folder) / "leakcheck.json", document))
+
+    # WHEN they are merged and rendered
+    merged = merge_documents(runs)
+    write_reports(merged, tmp_path)
+
+    # THEN each soak keeps its own labelled pattern and series
+    labels = ["fixed (py310, Python 3.10.13)", "fixed (py312, Python 3.12.1)"]
+    assert list(merged["soak"]["patterns"]) == labels
+    assert list(merged["soak"]["samples"]) == labels
