@@ -80,6 +80,7 @@ def test_merge_keeps_every_soak(tmp_path: Path) -> None:
     runs = []
     for folder, python in (("py310", "3.10.13"), ("py312", "3.12.1")):
         document = make_document(sites=SITE, python=python)
+        document["environment"]["python"] = python
         document["soak"] = {
             "settings": {"duration": 60},
             "samples": {"fixed": [{"t_s": 0.0, "rss": 1.0}]},
