@@ -133,9 +133,8 @@ def run_legacy_in_thread(
 
     Starts a fresh thread per call, as the old call sites did, whose target runs
     ``run_legacy_job``. There is no bound on concurrent threads, no counting and
-    no drain. The soak swaps this in for the endpoints' dispatch; the approval
-    site then runs its concurrent job on the hand-made loop, not the old
-    one-send-at-a-time sequence (which ``run_legacy_sequence`` rebuilds).
+    no drain. ``leak_tests.catalog.patterns.run_legacy_site_in_thread`` builds on
+    it to give each call site its own old code.
     """
     name = _name or getattr(async_fn, "__name__", "job")
     timeout = DEFAULT_TIMEOUT if _timeout is None else _timeout

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from leak_tests.catalog.contexts import DEFAULT_POOL_WORKERS, Waiter, make_context
-from leak_tests.catalog.legacy import run_legacy_job, run_legacy_sequence
-from leak_tests.catalog.sites import Site, context_ids
+from leak_tests.catalog.legacy import (
+    DEFAULT_TIMEOUT,
+    LegacyHandle,
+    run_legacy_in_thread,
+    run_legacy_job,
+    run_legacy_sequence,
+)
+from leak_tests.catalog.sites import SITES, Site, context_ids
 
 
 class Handle(Protocol):
@@ -118,6 +124,43 @@ def legacy_target(
         timeout=timeout,
         name=site.id,
     )
+
+
+def run_legacy_site_in_thread(
+    async_fn: Callable[..., Any],
+    /,
+    *args: Any,
+    _name: str | None = None,
+    _context: Mapping[str, object] | None = None,
+    _timeout: float | None = None,
+    **kwargs: Any,
+) -> LegacyHandle:
+    """Dispatch like ``run_async_in_thread`` through each site's old code.
+
+    A site's job called with its notice and settings gets that site's old thread
+    target (``legacy_target``): the approval site runs its sends one after another
+    through one loop. Any other coroutine function runs as one job
+    (``run_legacy_in_thread``). The soak swaps this in for the endpoints' dispatch.
+    """
+    site = _SITE_OF_JOB.get(async_fn)
+    if site is None or kwargs or len(args) != 2:
+        return run_legacy_in_thread(
+            async_fn, *args, _name=_name, _context=_context, _timeout=_timeout,
+            **kwargs,
+        )  # fmt: skip
+    timeout = DEFAULT_TIMEOUT if _timeout is None else _timeout
+    notice, settings = args
+    thread = threading.Thread(
+        target=legacy_target(site, notice, settings, timeout=timeout),
+        name=f"legacy-{_name or site.id}",
+    )
+    thread.start()
+    return LegacyHandle(thread)
+
+
+_SITE_OF_JOB: Mapping[Callable[..., Any], Site] = {
+    site.job: site for site in SITES.values()
+}
 
 
 def _nothing() -> None:

@@ -144,7 +144,7 @@ def _site_of(async_fn: Callable[..., Any]) -> str:
     return name.removesuffix("_job")
 
 
-LEGACY_DISPATCH = "leak_tests.catalog.legacy:run_legacy_in_thread"
+LEGACY_DISPATCH = "leak_tests.catalog.patterns:run_legacy_site_in_thread"
 """The catalog's old pattern with the signature of ``run_async_in_thread``."""
 
 

@@ -142,3 +142,47 @@ def test_legacy_dispatch_logs_timeout_without_raising(
     # THEN the thread ends and the timeout is logged with the job's name
     assert handle.done()
     assert "slow_job timed out" in caplog.text
+
+
+def test_site_dispatch_runs_approval_as_sequence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN the old sequence runner replaced by a recorder
+    from leak_tests.catalog import patterns
+    from leak_tests.catalog.sites import SITES
+
+    ran: list[str] = []
+
+    def record(opener: object, *, timeout: float, name: str) -> None:
+        ran.append(name)
+
+    monkeypatch.setattr(patterns, "run_legacy_sequence", record)
+    site = SITES["booking_approval_notifications"]
+
+    # WHEN the approval job is dispatched the way the endpoint calls it
+    handle = patterns.run_legacy_site_in_thread(
+        site.job, object(), object(), _context={"booking_id": 1}
+    )
+    finished = handle.wait(timeout=5.0)
+
+    # THEN the old one-send-at-a-time sequence ran, not the concurrent job
+    assert finished
+    assert ran == ["booking_approval_notifications"]
+
+
+def test_site_dispatch_runs_other_jobs_whole() -> None:
+    # GIVEN a coroutine function that is no site's job
+    from leak_tests.catalog.patterns import run_legacy_site_in_thread
+
+    seen: list[str] = []
+
+    async def other_job(text: str) -> None:
+        seen.append(text)
+
+    # WHEN it is dispatched
+    handle = run_legacy_site_in_thread(other_job, "hello")
+    finished = handle.wait(timeout=5.0)
+
+    # THEN it ran once as one job on a hand-made loop
+    assert finished
+    assert seen == ["hello"]
