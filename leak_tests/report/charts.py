@@ -92,10 +92,11 @@ def probe_grid(
             for col, column in enumerate(columns):
                 axes = axes_grid[row][col]
                 lines = series.get((probe, column), {})
+                unit, divisor = scaled_unit(_unit_of(lines), _values(lines))
                 for index, key in enumerate(keys):
                     if key in lines:
-                        _plot_probe(axes, lines[key], series_colour(key, index), key)
-                unit = _unit_of(lines)
+                        colour = series_colour(key, index)
+                        _plot_probe(axes, lines[key], colour, key, divisor)
                 axes.set_title(plain_label(f"{probe} ({unit}) · {column}"), loc="left")
                 axes.tick_params(labelsize=7)
         handles, labels = _legend_entries(axes_grid)
@@ -119,15 +120,47 @@ def probe_grid(
         return figure_to_svg(figure, chart_id=chart_id)
 
 
+BYTE_UNITS = (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10))
+"""Larger units for byte figures, largest first."""
+
+
+def scaled_unit(unit: str, values: Sequence[float]) -> tuple[str, float]:
+    """Return the unit to draw ``values`` in and the divisor that converts them.
+
+    Byte figures switch to KiB, MiB or GiB once the largest reaches ten of that
+    unit, so that an axis reads ``85 MiB`` rather than ``8.5`` times ``1e7``.
+    Other units are kept.
+    """
+    if unit != "B" or not values:
+        return unit, 1.0
+    largest = max(abs(value) for value in values)
+    for name, size in BYTE_UNITS:
+        if largest >= 10 * size:
+            return name, float(size)
+    return unit, 1.0
+
+
 def _unit_of(lines: Mapping[str, Mapping[str, Any]]) -> str:
     return next((str(probe.get("unit", "")) for probe in lines.values()), "")
 
 
-def _plot_probe(axes: Any, probe: Mapping[str, Any], colour: str, key: str) -> None:
+def _values(lines: Mapping[str, Mapping[str, Any]]) -> list[float]:
+    return [
+        float(reading[side])
+        for probe in lines.values()
+        for reading in probe.get("readings") or []
+        for side in ("after_gc", "before_gc")
+        if reading.get(side) is not None
+    ]
+
+
+def _plot_probe(
+    axes: Any, probe: Mapping[str, Any], colour: str, key: str, divisor: float
+) -> None:
     readings = downsample(probe.get("readings") or [])
     x = [reading["iteration"] for reading in readings]
-    after = [reading["after_gc"] for reading in readings]
-    before = [reading["before_gc"] for reading in readings]
+    after = [reading["after_gc"] / divisor for reading in readings]
+    before = [reading["before_gc"] / divisor for reading in readings]
     axes.plot(x, after, color=colour, linewidth=1.4, label=plain_label(key))
     axes.plot(x, before, color=colour, linewidth=0.9, linestyle="--", alpha=0.7)
 

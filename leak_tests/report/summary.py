@@ -28,7 +28,8 @@ class Cell:
     verdict: str
     word: str
     colour: str
-    deltas: list[str]
+    deltas: list[tuple[str, str]]
+    """Probe name and per-call slope of the largest changes."""
     regression: bool = False
     python: list[str] = field(default_factory=list)
 
@@ -39,6 +40,27 @@ class Scorecard:
 
     columns: list[str]
     rows: list[tuple[str, list[Cell | None]]]
+
+    @property
+    def groups(self) -> list[tuple[str, int]]:
+        """Return each run of columns sharing a ``pattern/context``, with its length.
+
+        The header draws these over the conditions, so that a column reads ``ok``
+        under ``fixed/helper`` instead of ``fixed/helper/ok``.
+        """
+        groups: list[tuple[str, int]] = []
+        for column in self.columns:
+            group = column.rpartition("/")[0]
+            if groups and groups[-1][0] == group:
+                groups[-1] = (group, groups[-1][1] + 1)
+            else:
+                groups.append((group, 1))
+        return groups
+
+    @property
+    def conditions(self) -> list[str]:
+        """Return the last part of each column label: the condition."""
+        return [column.rpartition("/")[2] for column in self.columns]
 
 
 def pattern_name(pattern: str | None) -> str:
@@ -183,20 +205,30 @@ def _cell(
     )
 
 
-def key_deltas(scenario: Mapping[str, Any]) -> list[str]:
-    """Return the largest per-call slopes of a scenario, non-clean probes first."""
+def key_deltas(scenario: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Return the largest per-call slopes of a scenario, non-clean probes first.
+
+    Each entry is the probe's name and its formatted change. A flagged probe that
+    did not grow per call (a ``retained`` step) shows what it kept above its
+    baseline instead of a zero slope.
+    """
     probes = [
         probe
         for probe in (scenario.get("probes") or {}).values()
-        if probe.get("slope_per_iter")
+        if probe.get("slope_per_iter") or probe.get("verdict") != Verdict.CLEAN.value
     ]
     probes.sort(
-        key=lambda p: (-Verdict(p["verdict"]).severity, -abs(p["slope_per_iter"]))
+        key=lambda p: (-Verdict(p["verdict"]).severity, -abs(p["slope_per_iter"] or 0))
     )
-    return [
-        f"{probe['name']} {format_per_call(probe['slope_per_iter'], probe['unit'])}"
-        for probe in probes[:KEY_PROBES_PER_CELL]
-    ]
+    return [(probe["name"], _change(probe)) for probe in probes[:KEY_PROBES_PER_CELL]]
+
+
+def _change(probe: Mapping[str, Any]) -> str:
+    if probe.get("slope_per_iter"):
+        return format_per_call(probe["slope_per_iter"], probe["unit"])
+    kept = (probe.get("last") or 0.0) - (probe.get("baseline") or 0.0)
+    sign = "+" if kept >= 0 else "-"
+    return f"{sign}{format_value(abs(kept), probe['unit'])} kept"
 
 
 def format_value(value: float | None, unit: str) -> str:

@@ -216,8 +216,7 @@ def timings(document: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 SOAK_FIELDS = ("rss", "uss", "threads", "fds", "connections")
-SOAK_UNITS = {"rss": ("MiB", 2**20), "uss": ("MiB", 2**20)}
-"""Unit and divisor of each soak field drawn in other than its raw count."""
+SOAK_BYTE_FIELDS = frozenset({"rss", "uss"})
 
 
 def soak_charts(document: Mapping[str, Any]) -> list[str]:
@@ -226,7 +225,14 @@ def soak_charts(document: Mapping[str, Any]) -> list[str]:
     samples: Mapping[str, list[Mapping[str, Any]]] = soak.get("samples") or {}
     figures = []
     for index, metric in enumerate(SOAK_FIELDS):
-        unit, divisor = SOAK_UNITS.get(metric, ("", 1))
+        values = [
+            float(sample[metric])
+            for rows in samples.values()
+            for sample in rows
+            if sample.get(metric) is not None
+        ]
+        unit = "B" if metric in SOAK_BYTE_FIELDS else ""
+        unit, divisor = charts.scaled_unit(unit, values)
         series = {
             pattern: [(float(s["t_s"]), _scaled(s.get(metric), divisor)) for s in rows]
             for pattern, rows in samples.items()

@@ -6,7 +6,13 @@ from report_documents import make_document, make_scenario
 
 from leak_tests.engine.result import Verdict
 from leak_tests.report import load_benchmark_timings
-from leak_tests.report.summary import build_scorecard, format_per_call, headline
+from leak_tests.report.charts import scaled_unit
+from leak_tests.report.summary import (
+    build_scorecard,
+    format_per_call,
+    headline,
+    key_deltas,
+)
 from leak_tests.report.terminal import MAX_WIDTH, make_console, scenario_table
 from leak_tests.report.views import banners
 
@@ -43,7 +49,7 @@ def test_scorecard_marks_regressed_cell() -> None:
     cell = scorecard.rows[0][1][0]
     assert cell is not None
     assert cell.regression is True
-    assert cell.deltas[0] == "fds +3.00 fds/call"
+    assert cell.deltas[0] == ("fds", "+3.00 fds/call")
 
 
 def test_bytes_per_call_use_binary_prefix() -> None:
@@ -110,3 +116,50 @@ def test_benchmark_json_becomes_timings(tmp_path: Path) -> None:
     assert len(rows) == 1
     assert rows[0]["site"] == "vendor_invite"
     assert round(rows[0]["mean_us"], 3) == 350.0
+
+
+def test_scorecard_groups_columns_by_pattern() -> None:
+    # GIVEN the fixed helper and the old pattern in two conditions each
+    scenarios = [
+        make_scenario("a", pattern, context, condition)
+        for pattern, context in (("fixed", "helper"), ("legacy", "thread"))
+        for condition in ("ok", "slow")
+    ]
+
+    # WHEN the scorecard is built
+    scorecard = build_scorecard(scenarios)
+
+    # THEN the header spans each pattern over its conditions
+    assert scorecard.groups == [("fixed/helper", 2), ("legacy/thread", 2)]
+    assert scorecard.conditions == ["ok", "slow", "ok", "slow"]
+
+
+def test_retained_cell_shows_what_was_kept() -> None:
+    # GIVEN a scenario whose loop count stepped up once and stayed
+    scenario = make_scenario("a", "legacy", "pool", verdict=Verdict.RETAINED)
+    scenario["probes"] = {
+        "objects.EventLoop": {
+            "name": "objects.EventLoop",
+            "unit": "objects",
+            "verdict": "retained",
+            "slope_per_iter": 0.0,
+            "baseline": 0.0,
+            "last": 1.0,
+        }
+    }
+
+    # WHEN its key changes are listed
+    deltas = key_deltas(scenario)
+
+    # THEN the step above the baseline is shown, not a zero slope
+    assert deltas == [("objects.EventLoop", "+1 objects kept")]
+
+
+def test_byte_axes_switch_to_larger_units() -> None:
+    # GIVEN byte figures of about 90 MiB, 3 KiB and 500 B, and a count
+    # WHEN their drawing unit is chosen
+    # THEN each reads in the unit its size calls for
+    assert scaled_unit("B", [90 * 2**20]) == ("MiB", 2**20)
+    assert scaled_unit("B", [3000.0, 30_000.0]) == ("KiB", 2**10)
+    assert scaled_unit("B", [500.0]) == ("B", 1.0)
+    assert scaled_unit("fds", [90 * 2**20]) == ("fds", 1.0)
