@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from typing import TypeVar
+
+Number = TypeVar("Number", int, float)
 
 MAX_CALLS = 10_000_000
 """Maximum call or warm-up count. Counts this high end at the command's timeout
@@ -23,12 +26,7 @@ def count_type(name: str, minimum: int, maximum: int) -> Callable[[str], int]:
     """Return an argparse type for whole numbers from ``minimum`` to ``maximum``."""
 
     def convert(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"invalid {name} {text!r}: give a whole number"
-            ) from None
+        value = _parse(text, int, f"invalid {name} {text!r}: give a whole number")
         if not minimum <= value <= maximum:
             raise argparse.ArgumentTypeError(
                 f"invalid {name} {text!r}: give a number from {minimum:,} to "
@@ -43,12 +41,8 @@ def seconds_type(name: str) -> Callable[[str], float]:
     """Return an argparse type for seconds above 0 and at most ``MAX_SECONDS``."""
 
     def convert(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"invalid {name} {text!r}: give a number of seconds"
-            ) from None
+        hint = f"invalid {name} {text!r}: give a number of seconds"
+        value = _parse(text, float, hint)
         if math.isnan(value) or not 0 < value <= MAX_SECONDS:
             raise argparse.ArgumentTypeError(
                 f"invalid {name} {text!r}: give a number of seconds above 0 and "
@@ -57,3 +51,11 @@ def seconds_type(name: str) -> Callable[[str], float]:
         return value
 
     return convert
+
+
+def _parse(text: str, number: Callable[[str], Number], message: str) -> Number:
+    """Return ``number(text)``; raise ``ArgumentTypeError(message)`` if it fails."""
+    try:
+        return number(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(message) from None
