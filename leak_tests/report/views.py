@@ -321,6 +321,10 @@ def soak_rows(document: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "delivered": f"{delivery.get('delivered_messages', '')} of "
                 f"{delivery.get('expected_messages', '')}",
                 "lost": delivery.get("lost", ""),
+                "fds_added": [
+                    f"fd {fd.get('fd')}: {fd.get('kind')} {fd.get('detail')}"
+                    for fd in summary.get("fds_added") or []
+                ],
             }
         )
     return rows

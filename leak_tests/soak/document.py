@@ -12,6 +12,8 @@ Shape of the ``soak`` section (plain JSON)::
         "warmup" and "traffic": {requests, errors, accepted, skipped, duration_s,
                                  rps, latency: {p50_ms, p90_ms, p99_ms, max_ms},
                                  statuses, dispatched},
+        "fds_added": [{fd, kind, detail}] open at the final reading, not at the
+                     baseline,
         "stop": {exit_code, stop_s, in_flight_at_sigterm, requests, errors, clean},
         "delivery": {accepted, dispatched, succeeded, failed, lost,
                      expected_messages, delivered_messages, by_peer, complete},
@@ -106,6 +108,8 @@ def summary_lines(soak: dict[str, Any]) -> list[str]:
         for name, verdict in summary["verdicts"].items():
             if verdict["verdict"] != "clean":
                 lines.append(f"  {name}: {verdict['reason']}")
+        for fd in summary.get("fds_added") or []:
+            lines.append(f"  added fd {fd['fd']}: {fd['kind']} {fd['detail']}")
     return lines
 
 

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from devservers.launch import PeerServer, start_smtp_server, start_whatsapp_server
+from leak_tests.engine.probes.fds import describe_process_fds
+from leak_tests.engine.result import FdInfo
 from leak_tests.soak import delivery
 from leak_tests.soak.sampler import Sample, Sampler, read_sample
 from leak_tests.soak.series import (
@@ -124,11 +126,13 @@ def _drive(
 ) -> dict[str, Any]:
     warmup = _traffic(server, settings, settings.warmup, first_round=1)
     baseline = _idle_sample(server, sampler, settings.idle_timeout)
+    baseline_fds = describe_process_fds(server.pid)
     reporter = _progress_reporter(server.pattern, sampler, settings.duration, progress)
     measured = _traffic(
         server, settings, settings.duration, warmup.last_round + 1, reporter
     )
     final = _idle_sample(server, sampler, settings.idle_timeout)
+    final_fds = describe_process_fds(server.pid)
     phases = Phases(
         baseline=baseline,
         final=final,
@@ -150,10 +154,20 @@ def _drive(
         "verdicts": summarize_verdicts(judged),
         "baseline": baseline.to_dict(),
         "final": final.to_dict(),
+        "fds_added": added_fds(baseline_fds, final_fds),
         "warmup": warmup.to_dict(),
         "traffic": measured.to_dict(),
         **stop,
     }
+
+
+def added_fds(baseline: list[FdInfo], final: list[FdInfo]) -> list[dict[str, Any]]:
+    """Return the descriptors open at ``final`` that were not open at ``baseline``.
+
+    A descriptor number reused for something else counts as added.
+    """
+    before = {(fd.fd, fd.kind, fd.detail) for fd in baseline}
+    return [asdict(fd) for fd in final if (fd.fd, fd.kind, fd.detail) not in before]
 
 
 def _traffic(

@@ -93,17 +93,34 @@ class FdProbe(Probe):
         return {"fds": snapshot.count}
 
 
-def describe_fds(fds: list[int]) -> list[FdInfo]:
-    """Return the kind and detail of each descriptor that is still open."""
-    sockets = _socket_details()
+def describe_fds(fds: list[int], pid: int | None = None) -> list[FdInfo]:
+    """Return the kind and detail of each descriptor that is still open.
+
+    ``pid`` names another process to describe (Linux only); by default this one.
+    """
+    folder = _FD_DIR if pid is None else f"/proc/{pid}/fd"
+    sockets = _socket_details(pid)
     described = []
     for fd in fds:
         try:
-            target = os.readlink(os.path.join(_FD_DIR, str(fd)))
+            target = os.readlink(os.path.join(folder, str(fd)))
         except OSError:
             continue
         described.append(_classify(fd, target, sockets))
     return described
+
+
+def describe_process_fds(pid: int) -> list[FdInfo]:
+    """Return the kind and detail of every open descriptor of process ``pid``.
+
+    Linux only: elsewhere, or once the process is gone, the list is empty.
+    """
+    folder = f"/proc/{pid}/fd"
+    try:
+        fds = sorted(int(name) for name in os.listdir(folder))
+    except OSError:
+        return []
+    return describe_fds(fds, pid)
 
 
 def _classify(fd: int, target: str, sockets: dict[int, str]) -> FdInfo:
@@ -120,9 +137,9 @@ def _classify(fd: int, target: str, sockets: dict[int, str]) -> FdInfo:
     return FdInfo(fd=fd, kind="other", detail=target)
 
 
-def _socket_details() -> dict[int, str]:
+def _socket_details(pid: int | None = None) -> dict[int, str]:
     try:
-        connections = psutil.Process().net_connections(kind="all")
+        connections = psutil.Process(pid).net_connections(kind="all")
     except (psutil.Error, OSError):
         return {}
     details = {}

@@ -16,11 +16,13 @@ import pytest
 from app.utils.async_thread_helper import AsyncThreadRunner
 from leak_tests.catalog.names import SITE_IDS
 from leak_tests.commands.soak import settings_from_args, soak_exit_code
+from leak_tests.engine.probes.fds import describe_process_fds
 from leak_tests.errors import UsageError
 from leak_tests.report import validate_document
 from leak_tests.report.document import collect_environment
 from leak_tests.soak.delivery import MESSAGES_PER_SITE, expected_messages
 from leak_tests.soak.document import soak_document, summary_lines
+from leak_tests.soak.run import added_fds
 from leak_tests.soak.sampler import Sampler
 from leak_tests.soak.serve import DispatchCounter
 from leak_tests.soak.traffic import round_steps
@@ -248,3 +250,32 @@ def test_soak_document_round_trips_through_write(tmp_path: Path) -> None:
     assert '"legacy"' in text
     assert '"fixed"' not in text
     assert (tmp_path / "leakcheck.html").exists()
+
+
+def test_added_fds_lists_only_new_descriptors(tmp_path: Path) -> None:
+    # GIVEN the descriptors of this process before and after opening a file
+    before = describe_process_fds(os.getpid())
+    path = tmp_path / "held.txt"
+    path.write_text("x")
+    with open(path) as held:
+        after = describe_process_fds(os.getpid())
+
+        # WHEN the two readings are compared
+        added = added_fds(before, after)
+
+        # THEN the held file is the one added descriptor, with its number
+        assert added == [{"fd": held.fileno(), "kind": "file", "detail": str(path)}]
+
+
+def test_summary_lines_show_added_fds() -> None:
+    # GIVEN a soak whose server kept one more socket after the traffic
+    summary = _pattern_summary()
+    summary["fds_added"] = [
+        {"fd": 14, "kind": "socket", "detail": "SOCK_STREAM 127.0.0.1:5 -> 127.0.0.1:6"}
+    ]
+
+    # WHEN it is summarised as text
+    lines = summary_lines(_soak(fixed=summary))
+
+    # THEN the descriptor is named with its number and addresses
+    assert "  added fd 14: socket SOCK_STREAM 127.0.0.1:5 -> 127.0.0.1:6" in lines
