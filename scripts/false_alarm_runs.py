@@ -176,7 +176,7 @@ def markdown(
         f"`{command}`: {result.runs} run(s) of `python -m leak_tests run` in a row "
         f"on Python {platform.python_version()} ({platform.system()}, "
         f"{_cpu_count()} CPUs), {_settings_text(settings)}; "
-        f"{sum(durations) / 60:.1f} min in all.",
+        f"{sum(durations) / 60:.1f} min in all, {_duration_range(durations)}.",
         "",
         "| fixed scenario | runs | verdicts | false alarms |",
         "| --- | ---: | --- | ---: |",
@@ -219,6 +219,17 @@ def _conclusion(result: Tally) -> str:
     )
 
 
+def _duration_range(durations: Sequence[float]) -> str:
+    if not durations:
+        return "no run"
+    ordered = sorted(durations)
+    median = ordered[len(ordered) // 2]
+    return (
+        f"{ordered[0] / 60:.1f} to {ordered[-1] / 60:.1f} min a run "
+        f"(median {median / 60:.1f})"
+    )
+
+
 def _counts(verdicts: Counter[str]) -> str:
     return ", ".join(f"{name} {n}" for name, n in sorted(verdicts.items()))
 
@@ -233,10 +244,13 @@ def _settings_text(settings: dict[str, Any]) -> str:
     if not settings:
         return "settings unknown"
     return (
-        f"{settings.get('iterations')} iterations per ok scenario, "
-        f"{settings.get('fault_iterations')} per fault scenario, "
-        f"{settings.get('warmup')} warm-up calls, "
-        f"{settings.get('checkpoints')} checkpoints"
+        f"{settings.get('iterations')} measured calls after "
+        f"{settings.get('warmup')} warm-up calls per ok scenario, "
+        f"{settings.get('fault_iterations')} after {settings.get('fault_warmup')} "
+        f"per fault scenario, {settings.get('checkpoints')} checkpoints, a "
+        f"{settings.get('job_timeout')} s job timeout against a "
+        f"{settings.get('stall')} s stall in the slow condition, "
+        f"{settings.get('jobs')} jobs"
     )
 
 
