@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Build .venv-X.Y with the harness installed for each CPython 3.10 to 3.13 found,
-# so that tests/integration/engine/test_python_versions.py can run the engine
-# under it. An interpreter comes from pyenv's versions folder (the newest patch
+# Build .venv-X.Y with the project and its dev tools for each CPython 3.10 to 3.13,
+# so that the version tests can run the engine and the suite can run under it.
+# An interpreter comes from pyenv's versions folder (the newest patch
 # release) or from pythonX.Y on PATH. The minor version of $VENV (.venv) is left
 # out because that venv already covers it. Usage: scripts/make_venvs.sh [X.Y ...]
 set -euo pipefail
@@ -41,7 +41,7 @@ for version in "${versions[@]}"; do
     echo "build $target with $python"
     "$python" -m venv "$target"
     "$target/bin/python" -m pip install --quiet --upgrade pip
-    # pytest-timeout reads the `timeout` key of pyproject.toml, which pytest
-    # otherwise rejects as unknown under filterwarnings = error.
-    "$target/bin/python" -m pip install --quiet -e '.[harness]' pytest-timeout
+    # The dev extras, so that every test of the suite (the service's included)
+    # can run under this interpreter too.
+    "$target/bin/python" -m pip install --quiet -e '.[dev]'
 done
