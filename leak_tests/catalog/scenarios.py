@@ -10,11 +10,7 @@ of the measured process.
 from __future__ import annotations
 
 import collections
-import io
 import logging
-import re
-from email.generator import BytesGenerator
-from email.message import EmailMessage
 from typing import Any
 
 from pydantic import SecretStr
@@ -38,24 +34,6 @@ PEER_HOST_NAME = "localhost"
 SEND_TIMEOUT_FACTOR = 10.0
 """The service's per-send timeout is this many job timeouts, so that in the
 ``slow`` condition the job timeout (the runner's ``wait_for``) fires first."""
-
-
-def fill_regex_cache() -> None:
-    """Fill ``re``'s compile cache with patterns like those the e-mails add.
-
-    ``email.generator`` compiles one regular expression per multipart message,
-    built from its random boundary (``Generator._make_boundary``), and ``re``
-    keeps up to 512 compiled patterns (``re._MAXCACHE`` in CPython 3.10 to 3.13),
-    dropping the oldest. Until the cache is full of such patterns each e-mail
-    adds about 500 B of traced memory: a bounded step that looks like growth
-    over a short run. Flattening the same kind of message fills it.
-    """
-    size = getattr(re, "_MAXCACHE", 512) + getattr(re, "_MAXCACHE2", 0)
-    for _ in range(size):
-        message = EmailMessage()
-        message.set_content("text")
-        message.add_alternative("<p>html</p>", subtype="html")
-        BytesGenerator(io.BytesIO()).flatten(message)
 
 
 class LogRecordCounter(logging.Handler):
@@ -83,15 +61,9 @@ class SiteScenario:
         self.dispatcher = dispatcher
         self.recipients = recipients
         self._log = log
-        self._cache_filled = False
         logging.getLogger().addHandler(log)
 
     def __call__(self) -> None:
-        if not self._cache_filled:
-            # On the first warm-up call, so that tracemalloc, started by then,
-            # traces the patterns that later calls evict from the cache.
-            fill_regex_cache()
-            self._cache_filled = True
         self.dispatcher()
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import re
 import socket
 import threading
 from typing import Any
@@ -14,7 +15,11 @@ import pytest
 
 from leak_tests import Result, measure
 from leak_tests.engine.result import Status
-from leak_tests.engine.runner import checkpoint_iterations, theil_sen_slope
+from leak_tests.engine.runner import (
+    checkpoint_iterations,
+    clear_interpreter_caches,
+    theil_sen_slope,
+)
 from leak_tests.errors import UsageError
 
 _kept: list[bytes] = []
@@ -210,3 +215,42 @@ def test_theil_sen_ignores_one_outlier() -> None:
 
     # THEN the slope stays 2
     assert theil_sen_slope(points) == 2.0
+
+
+class _Finder:
+    """Looks up a method named after each request, as setuptools' finder does."""
+
+
+_names = itertools.count()
+
+
+def _fresh_name_lookup() -> None:
+    getattr(_Finder(), f"spec_for_module_{next(_names)}", None)
+
+
+def _fresh_pattern() -> None:
+    re.compile(f"boundary-{next(_names)}")
+
+
+@pytest.mark.parametrize(
+    "call", [_fresh_name_lookup, _fresh_pattern], ids=["type-cache", "re-cache"]
+)
+def test_interpreter_caches_not_read_as_growth(call: Any) -> None:
+    # GIVEN a call that fills a bounded CPython cache with one new entry per call
+    # WHEN it is measured over fewer calls than the cache holds
+    result = measure(call, iterations=400, warmup=20, checkpoints=8)
+
+    # THEN traced memory reads clean: every reading empties those caches
+    assert result.probes["traced_blocks"].verdict.value == "clean"
+    assert result.probes["traced_bytes"].verdict.value == "clean"
+
+
+def test_checkpoint_empties_interpreter_caches() -> None:
+    # GIVEN a compiled pattern in re's cache
+    re.compile("cached-pattern-for-the-test")
+
+    # WHEN the caches are cleared as at a checkpoint
+    clear_interpreter_caches()
+
+    # THEN re's cache is empty
+    assert len(re._cache) == 0  # type: ignore[attr-defined]
