@@ -155,8 +155,8 @@ class _Run:
 def clear_interpreter_caches() -> None:
     """Empty CPython's caches that keep objects of earlier calls.
 
-    CPython's own reference-leak hunter does the same before each reading. The
-    type attribute cache keeps a strong reference to the name of each of its
+    CPython's reference-leak hunter (``Lib/test/libregrtest/refleak.py``) also
+    empties the type cache before each reading. The type attribute cache keeps a strong reference to the name of each of its
     4,096 most recent lookups. Code that builds a new name for each lookup fills
     it one string at a time. The meta-path finder of setuptools'
     ``_distutils_hack`` does so on every failed top-level import: on CPython 3.11,
