@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from leak_tests.errors import OutputError
 from leak_tests.report.atomic import ensure_writable_dir
 from leak_tests.report.baseline import (
     Comparison,
@@ -18,7 +19,7 @@ from leak_tests.report.document import (
     fill_environment,
     validate_document,
 )
-from leak_tests.report.html import write_html
+from leak_tests.report.html import HTML_NAME, write_html
 from leak_tests.report.json import write_json
 
 logger = logging.getLogger(__name__)
@@ -47,8 +48,17 @@ def write_reports(
     comparison = _comparison(document, baseline=baseline, history=history)
     ensure_writable_dir(out_dir)
 
-    write_json(document, out_dir)
-    write_html(document, out_dir, comparison)
+    json_path = write_json(document, out_dir)
+    try:
+        write_html(document, out_dir, comparison)
+    except Exception as exc:
+        # The results are safe in the JSON; the page can be drawn again from it.
+        logger.debug("rendering %s failed", out_dir / HTML_NAME, exc_info=True)
+        raise OutputError(
+            f"could not write {str(out_dir / HTML_NAME)!r}: {exc!r}; the results "
+            f"are in {str(json_path)!r}, so draw the page again with `python -m "
+            f"leak_tests report {json_path} --out {out_dir}`"
+        ) from exc
     return comparison
 
 

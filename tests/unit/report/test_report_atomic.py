@@ -52,3 +52,26 @@ def test_unwritable_folder_raises_output_error(tmp_path: Path) -> None:
     # THEN the message names the folder and the fix
     assert str(blocker / "out") in str(caught.value)
     assert "--out" in str(caught.value)
+
+
+def test_failed_render_keeps_results_and_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an earlier page on disk and a renderer that breaks
+    (tmp_path / "leakcheck.html").write_text("earlier page")
+
+    def broken(*args: object) -> str:
+        raise ValueError("template broke")
+
+    monkeypatch.setattr("leak_tests.report.html.render_html", broken)
+
+    # WHEN a run's reports are written
+    with pytest.raises(OutputError) as raised:
+        write_reports(make_document(), tmp_path)
+
+    # THEN the results are saved, the earlier page is untouched, and the message
+    # gives the command that draws the page again
+    assert (tmp_path / "leakcheck.json").stat().st_size > 0
+    assert (tmp_path / "leakcheck.html").read_text() == "earlier page"
+    assert "template broke" in str(raised.value)
+    assert "python -m leak_tests report" in str(raised.value)
