@@ -22,6 +22,8 @@ SERIES_COLOURS = {
     "fixed/helper": "#1a7f37",
     "legacy/thread": "#cf222e",
     "legacy/pool": "#bc4c00",
+    "fixed": "#1a7f37",
+    "legacy": "#cf222e",
 }
 FALLBACK_COLOURS = ("#0969da", "#8250df", "#6e7781", "#9a6700")
 

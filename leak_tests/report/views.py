@@ -41,7 +41,12 @@ def banners(document: Mapping[str, Any]) -> list[str]:
         )
 
     calibration = document.get("calibration") or {}
-    if document.get("kind") == "leakcheck" and not calibration.get("controls"):
+    measured = document.get("scenarios")
+    if (
+        document.get("kind") == "leakcheck"
+        and measured
+        and not calibration.get("controls")
+    ):
         messages.append(
             "No known-leak controls ran, so this report cannot show that the "
             "probes were sensitive in this run."
@@ -313,10 +318,10 @@ def soak_rows(document: Mapping[str, Any]) -> list[dict[str, Any]]:
                     for name, item in sorted(verdicts.items())
                 ),
                 "rss": f"{_mib(peaks.get('rss'))} / {_mib(final.get('rss'))}",
-                "threads": f"{peaks.get('threads', '')} / {final.get('threads', '')}",
-                "fds": f"{peaks.get('fds', '')} / {final.get('fds', '')}",
-                "latency": f"{latency.get('p50_ms', '')} / {latency.get('p99_ms', '')}",
-                "rps": traffic.get("rps", ""),
+                "threads": _pair(peaks.get("threads"), final.get("threads"), 0),
+                "fds": _pair(peaks.get("fds"), final.get("fds"), 0),
+                "latency": _pair(latency.get("p50_ms"), latency.get("p99_ms"), 1),
+                "rps": _number(traffic.get("rps"), 1),
                 "errors": traffic.get("errors", ""),
                 "delivered": f"{delivery.get('delivered_messages', '')} of "
                 f"{delivery.get('expected_messages', '')}",
@@ -328,6 +333,16 @@ def soak_rows(document: Mapping[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _pair(first: Any, second: Any, digits: int) -> str:
+    return f"{_number(first, digits)} / {_number(second, digits)}"
+
+
+def _number(value: Any, digits: int) -> str:
+    if not isinstance(value, (int, float)):
+        return ""
+    return f"{value:,.{digits}f}"
 
 
 def _mib(value: Any) -> str:

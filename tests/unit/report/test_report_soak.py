@@ -83,6 +83,7 @@ def test_soak_only_skips_empty_sections(tmp_path: Path) -> None:
     assert 'id="scorecard"' not in html
     assert 'id="sites"' not in html
     assert 'id="calibration"' not in html
+    assert "No known-leak controls ran" not in html
     assert 'id="soak"' in html
 
 
