@@ -156,15 +156,16 @@ def clear_interpreter_caches() -> None:
     """Empty CPython's caches that keep objects of earlier calls.
 
     CPython's reference-leak hunter (``Lib/test/libregrtest/refleak.py``) also
-    empties the type cache before each reading. The type attribute cache keeps a strong reference to the name of each of its
-    4,096 most recent lookups. Code that builds a new name for each lookup fills
-    it one string at a time. The meta-path finder of setuptools'
-    ``_distutils_hack`` does so on every failed top-level import: on CPython 3.11,
-    2,000 failed imports in fresh threads left 89 blocks, 4,000 left 275, and
-    more left no more. ``re`` keeps up to 512 compiled patterns, and each e-mail
-    compiles one from its random boundary. Both caches are bounded, but over a
-    few hundred calls they read as steady growth of traced bytes and blocks, so
-    every after-collection reading is taken with both emptied.
+    empties the type cache before each reading. The type attribute cache keeps a
+    strong reference to the name of each of its 4,096 most recent lookups. Code
+    that builds a new name for each lookup fills it one string at a time. The
+    meta-path finder of setuptools' ``_distutils_hack`` does so on every failed
+    top-level import: on CPython 3.11, 2,000 failed imports in fresh threads left
+    89 blocks, 4,000 left 275, and more left no more. ``re`` keeps up to 512
+    compiled patterns, and each e-mail compiles one from its random boundary.
+    Both caches are bounded, but over a few hundred calls they read as steady
+    growth of traced bytes and blocks, so every after-collection reading is taken
+    with both emptied.
     """
     clear = getattr(sys, "_clear_internal_caches", None) or getattr(
         sys, "_clear_type_cache", None
