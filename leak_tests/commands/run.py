@@ -43,6 +43,9 @@ MINIMUMS = {"--warmup": 0, "--fault-warmup": 0, "--checkpoints": 2}
 MIB = 1024 * 1024
 MAX_MEMORY_MIB = 1024 * 1024
 """1 TiB: more than any machine the harness runs on."""
+MIN_MEMORY_MIB = 1024
+"""Smallest cap taken: a measuring child maps about 80 MiB for its imports alone,
+and each worker thread reserves a stack of up to 8 MiB."""
 
 
 def add_parser(subparsers: Any) -> None:
@@ -145,11 +148,11 @@ def _add_figures(parser: argparse.ArgumentParser) -> None:
     default_mib = defaults.DEFAULT_MEMORY_LIMIT // MIB
     parser.add_argument(
         "--memory-limit",
-        type=count_type("memory limit", 1, MAX_MEMORY_MIB),
+        type=count_type("memory limit", MIN_MEMORY_MIB, MAX_MEMORY_MIB),
         default=default_mib,
         metavar="MIB",
         help=f"address space each scenario's child process may map, in MiB "
-        f"({default_mib}, at most {MAX_MEMORY_MIB:,})",
+        f"({default_mib}, from {MIN_MEMORY_MIB} to {MAX_MEMORY_MIB:,})",
     )
 
 

@@ -91,9 +91,10 @@ def settings_from_args(args: argparse.Namespace) -> SoakSettings:
 
 
 def run(args: argparse.Namespace) -> int:
-    from leak_tests.soak.document import summary_lines, write_soak
+    from leak_tests.soak.document import check_out_dir, summary_lines, write_soak
 
     settings = settings_from_args(args)
+    check_out_dir(args.out)
     started_at = datetime.now(timezone.utc)
     started = time.monotonic()
     soak = run_soak(settings, progress=sys.stderr)

@@ -107,8 +107,14 @@ def _walk(spec: str, module: ModuleType, attribute_path: str) -> object:
 def _check_callable(spec: str, target: object, supplied: Collection[str]) -> None:
     if not callable(target):
         raise TargetError(
-            f"target {spec!r} is a {type(target).__name__}, not a callable: name a "
-            "function that takes no arguments"
+            f"target {spec!r} is not callable (its type is {type(target).__name__}): "
+            "name a function that takes no arguments"
+        )
+    if inspect.iscoroutinefunction(target):
+        raise TargetError(
+            f"target {spec!r} is an async function, so each call would only create "
+            "a coroutine: name a function that runs it, such as one calling "
+            "asyncio.run(...)"
         )
     try:
         signature = inspect.signature(target)

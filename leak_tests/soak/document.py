@@ -29,6 +29,7 @@ from typing import Any
 
 from leak_tests.engine.result import SCHEMA_VERSION
 from leak_tests.report import load_document, write_reports
+from leak_tests.report.atomic import ensure_writable_dir
 from leak_tests.report.document import collect_environment, finite
 
 REPORT_NAME = "leakcheck.json"
@@ -82,6 +83,19 @@ def write_soak(
     )
     write_reports(document, out_dir)
     return path
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Check before any traffic that the soak's results can be written.
+
+    Raises ``OutputError`` when ``out_dir`` cannot be written and
+    ``ResultsFileError`` when its ``leakcheck.json`` is invalid, so that a soak
+    of several minutes never ends with results it cannot save.
+    """
+    ensure_writable_dir(out_dir)
+    path = out_dir / REPORT_NAME
+    if path.exists():
+        load_document(path)
 
 
 def summary_lines(soak: dict[str, Any]) -> list[str]:

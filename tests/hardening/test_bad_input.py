@@ -84,7 +84,7 @@ def test_check_rejects_bad_iterations(value: str) -> None:
     ("target", "needle"),
     [
         ("no_such_module_xyz:fn", "not found"),
-        ("os:sep", "not a callable"),
+        ("os:sep", "is not callable"),
         ("os.path:join", "requires arguments"),
         ("leak_tests", "invalid target"),
         ("os:no_such_function", "os:no_such_function"),

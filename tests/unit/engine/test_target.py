@@ -58,7 +58,8 @@ def test_supplied_arguments_accepted(tmp_path: Path) -> None:
         ("os:get-pid", "'get-pid' is not a dotted name"),
         ("no_such_module_xyz:run", "module 'no_such_module_xyz' .* not found"),
         ("os:no_such_function", "'os' has no attribute 'no_such_function'"),
-        ("os:sep", "is a str, not a callable"),
+        ("os:sep", r"is not callable \(its type is str\)"),
+        ("asyncio:sleep", r"is an async function.*asyncio\.run"),
         ("os:getenv", r"requires arguments \(key\)"),
     ],
 )

@@ -17,11 +17,11 @@ from app.utils.async_thread_helper import AsyncThreadRunner
 from leak_tests.catalog.names import SITE_IDS
 from leak_tests.commands.soak import settings_from_args, soak_exit_code
 from leak_tests.engine.probes.fds import describe_process_fds
-from leak_tests.errors import UsageError
+from leak_tests.errors import OutputError, ResultsFileError, UsageError
 from leak_tests.report import validate_document
 from leak_tests.report.document import collect_environment
 from leak_tests.soak.delivery import MESSAGES_PER_SITE, expected_messages
-from leak_tests.soak.document import soak_document, summary_lines
+from leak_tests.soak.document import check_out_dir, soak_document, summary_lines
 from leak_tests.soak.run import added_fds
 from leak_tests.soak.sampler import Sampler
 from leak_tests.soak.serve import DispatchCounter
@@ -279,3 +279,20 @@ def test_summary_lines_show_added_fds() -> None:
 
     # THEN the descriptor is named with its number and addresses
     assert "  added fd 14: socket SOCK_STREAM 127.0.0.1:5 -> 127.0.0.1:6" in lines
+
+
+def test_soak_rejects_bad_report_folder_before_traffic(tmp_path: Path) -> None:
+    # GIVEN a folder whose leakcheck.json is truncated, and a path under a file
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "leakcheck.json").write_text('{"schema_version": 1, "scen')
+    blocked = tmp_path / "file.txt"
+    blocked.write_text("x")
+
+    # WHEN the soak checks them before sending any request
+    # THEN each is rejected with its path, and the broken file is left alone
+    with pytest.raises(ResultsFileError, match=r"leakcheck\.json"):
+        check_out_dir(broken)
+    with pytest.raises(OutputError, match=r"file\.txt"):
+        check_out_dir(blocked / "reports")
+    assert (broken / "leakcheck.json").read_text() == '{"schema_version": 1, "scen'
