@@ -213,6 +213,7 @@ def make_document(
         },
         "bursts": [
             {
+                "site": "booking_whatsapp",
                 "pattern": "fixed",
                 "context": "helper",
                 "size": 500,

@@ -5,7 +5,7 @@ from pathlib import Path
 from report_documents import make_document, make_scenario
 
 from leak_tests.engine.result import Verdict
-from leak_tests.report import load_benchmark_timings
+from leak_tests.report import load_benchmark_timings, write_reports
 from leak_tests.report.charts import scaled_unit
 from leak_tests.report.summary import (
     build_scorecard,
@@ -163,3 +163,17 @@ def test_byte_axes_switch_to_larger_units() -> None:
     assert scaled_unit("B", [3000.0, 30_000.0]) == ("KiB", 2**10)
     assert scaled_unit("B", [500.0]) == ("B", 1.0)
     assert scaled_unit("fds", [90 * 2**20]) == ("fds", 1.0)
+
+
+def test_burst_table_names_site_and_share_delivered(tmp_path: Path) -> None:
+    # GIVEN a run document with bursts
+    document = make_document()
+    burst = document["bursts"][0]
+
+    # WHEN its page is written
+    write_reports(document, tmp_path)
+    html = (tmp_path / "leakcheck.html").read_text(encoding="utf-8")
+
+    # THEN each burst row names its site and what share of the burst arrived
+    assert f"<td>{burst['site']}</td><td>{burst['pattern']}</td>" in html
+    assert f"<td>{burst['delivered']} of {burst['size']}</td>" in html
