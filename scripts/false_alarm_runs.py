@@ -68,18 +68,17 @@ class Tally:
 
     def false_alarms(self) -> dict[str, int]:
         """Return runs with an alarm verdict per fixed scenario that had any."""
-        found = {}
-        for scenario, verdicts in self.fixed_verdicts.items():
-            count = sum(verdicts[name] for name in ALARM_VERDICTS)
-            if count:
-                found[scenario] = count
-        return found
+        return self._fixed_runs_with(ALARM_VERDICTS)
 
     def fixed_failures(self) -> dict[str, int]:
         """Return runs ending in ``error`` or ``timeout`` per fixed scenario."""
+        return self._fixed_runs_with(FAILURE_VERDICTS)
+
+    def _fixed_runs_with(self, names: frozenset[str]) -> dict[str, int]:
+        """Return the runs with a verdict in ``names``, per fixed scenario with any."""
         found = {}
         for scenario, verdicts in self.fixed_verdicts.items():
-            count = sum(verdicts[name] for name in FAILURE_VERDICTS)
+            count = sum(verdicts[name] for name in names)
             if count:
                 found[scenario] = count
         return found

@@ -226,9 +226,9 @@ def key_deltas(scenario: Mapping[str, Any]) -> list[tuple[str, str]]:
 def _change(probe: Mapping[str, Any]) -> str:
     if probe.get("slope_per_iter"):
         return format_per_call(probe["slope_per_iter"], probe["unit"])
-    kept = (probe.get("last") or 0.0) - (probe.get("baseline") or 0.0)
-    sign = "+" if kept >= 0 else "-"
-    return f"{sign}{format_value(abs(kept), probe['unit'])} kept"
+    above_baseline = (probe.get("last") or 0.0) - (probe.get("baseline") or 0.0)
+    sign = "+" if above_baseline >= 0 else "-"
+    return f"{sign}{format_value(abs(above_baseline), probe['unit'])} kept"
 
 
 def format_value(value: float | None, unit: str) -> str:

@@ -52,7 +52,7 @@ def write_reports(
     try:
         write_html(document, out_dir, comparison)
     except Exception as exc:
-        # The JSON holds every result, so the page can be drawn again from it.
+        # The JSON contains every result, so the page can be drawn again from it.
         logger.debug("rendering %s failed", out_dir / HTML_NAME, exc_info=True)
         raise OutputError(
             f"could not write {str(out_dir / HTML_NAME)!r}: {exc!r}; the results "

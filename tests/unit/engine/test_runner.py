@@ -237,7 +237,7 @@ def _fresh_pattern() -> None:
 )
 def test_interpreter_caches_not_read_as_growth(call: Any) -> None:
     # GIVEN a call that fills a bounded CPython cache with one new entry per call
-    # WHEN it is measured over fewer calls than the cache holds
+    # WHEN it is measured over fewer calls than the cache has room for
     result = measure(call, iterations=400, warmup=20, checkpoints=8)
 
     # THEN traced memory reads clean: every reading empties those caches
